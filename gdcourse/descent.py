@@ -1,0 +1,211 @@
+r"""Plain gradient descent, :math:`w_{t+1} = w_t - \eta_t \nabla f(w_t)`, with stopping criteria.
+
+The run ends at the first of these (each can be switched off with ``None``):
+
+=================  =====================================================================
+``max_iter``       :math:`t` reached the iteration budget
+``grad_tol``       :math:`\lVert\nabla f(w_t)\rVert \le` ``grad_tol`` (a stationary point)
+``loss_tol``       :math:`f(w_t) \le` ``loss_tol`` (good enough)
+``param_tol``      :math:`\lVert w_{t} - w_{t-1}\rVert \le` ``param_tol`` (steps became tiny)
+``patience``       the best loss did not improve by more than ``min_delta`` for
+                   ``patience`` consecutive iterations
+(divergence)       the loss or the gradient is no longer a finite number
+=================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import as_float_array, check_number, check_optional_tol, check_positive_int
+
+__all__ = ["History", "gradient_descent", "StoppingRule", "resolve_lr"]
+
+STOP_MESSAGES = {
+    "max_iter": "reached the iteration budget max_iter={max_iter}",
+    "grad_tol": "gradient norm {grad_norm:.3e} <= grad_tol={grad_tol:g} at step {t}",
+    "loss_tol": "loss {loss:.6g} <= loss_tol={loss_tol:g} at step {t}",
+    "param_tol": "parameter change {step:.3e} <= param_tol={param_tol:g} at step {t}",
+    "patience": "no improvement larger than min_delta={min_delta:g} for {patience} iterations "
+                "(stopped at step {t})",
+}
+
+
+@dataclass
+class History:
+    """What a run did: one entry per iterate :math:`w_0, w_1, \\dots, w_T`, and why it stopped.
+
+    ``losses[t]`` and ``grad_norms[t]`` belong to ``params[t]``; ``lrs[t]`` is the step size
+    used to go from ``params[t]`` to ``params[t+1]``.  Runs over data (see
+    :mod:`gdcourse.variants`) also fill the per-epoch fields.
+    """
+
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    params: np.ndarray | None
+    lrs: np.ndarray
+    w: np.ndarray
+    stop_reason: str
+    message: str
+    epoch_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
+    epoch_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+
+    @property
+    def n_iter(self) -> int:
+        """Number of updates performed."""
+        return len(self.losses) - 1
+
+    @property
+    def converged(self) -> bool:
+        """True when a tolerance fired (not the budget, not divergence)."""
+        return self.stop_reason in {"grad_tol", "loss_tol", "param_tol", "patience"}
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_reason == "diverged"
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    def __repr__(self):
+        return (f"History(n_iter={self.n_iter}, final_loss={self.final_loss:.6g}, "
+                f"stop_reason={self.stop_reason!r})")
+
+    def __str__(self):
+        return f"{self.n_iter} iterations, final loss {self.final_loss:.6g}: {self.message}"
+
+
+def resolve_lr(lr):
+    """Return a function ``t -> eta_t``: a positive number becomes a constant schedule."""
+    if callable(lr):
+        return lr
+    lr = check_number(lr, "lr", low=0.0, low_open=True)
+    return lambda t: lr
+
+
+def _checked_lr(schedule, t):
+    eta = schedule(t)
+    if isinstance(eta, bool) or not np.isscalar(eta) or not np.isfinite(eta) or eta <= 0:
+        raise ValueError(f"lr schedule returned {eta!r} at step {t}; it must be a positive number")
+    return float(eta)
+
+
+class StoppingRule:
+    """The tolerance-based stopping criteria, shared by every driver in the package.
+
+    Call :meth:`reason` once per iterate; it returns the name of the criterion that fired
+    (a key of ``STOP_MESSAGES``) or None.  :meth:`message` turns that name into words.
+    """
+
+    def __init__(self, *, grad_tol=1e-6, loss_tol=None, param_tol=None, patience=None, min_delta=0.0):
+        self.grad_tol = check_optional_tol(grad_tol, "grad_tol")
+        self.loss_tol = check_optional_tol(loss_tol, "loss_tol")
+        self.param_tol = check_optional_tol(param_tol, "param_tol")
+        self.patience = check_positive_int(patience, "patience", allow_none=True)
+        self.min_delta = check_number(min_delta, "min_delta", low=0.0)
+        self.best, self.since_best = np.inf, 0
+        self.context = {}
+
+    def reason(self, t, loss, grad_norm, step=None):
+        """The criterion met by iterate ``t`` (``step`` is the size of the move that produced it)."""
+        self.context = dict(t=t, loss=loss, grad_norm=grad_norm, step=step)
+        if self.grad_tol is not None and grad_norm <= self.grad_tol:
+            return "grad_tol"
+        if self.loss_tol is not None and loss <= self.loss_tol:
+            return "loss_tol"
+        if self.param_tol is not None and step is not None and step <= self.param_tol:
+            return "param_tol"
+        if self.patience is not None and self._stalled(loss):
+            return "patience"
+        return None
+
+    def _stalled(self, loss):
+        if loss < self.best - self.min_delta:
+            self.best, self.since_best = loss, 0
+        else:
+            self.since_best += 1
+        return self.since_best >= self.patience
+
+    def message(self, reason, **extra):
+        values = {**vars(self), **self.context, **extra}
+        return STOP_MESSAGES[reason].format(**values)
+
+
+def divergence_message(t, eta, what="loss"):
+    """The words used by every driver when a run blows up."""
+    return (f"the {what} became NaN or infinite at step {t} with lr={eta:g}: "
+            f"the learning rate is probably too large for this problem -- try a smaller one")
+
+
+def gradient_descent(objective, w0, lr=0.1, *, max_iter=1000, grad_tol=1e-6, loss_tol=None,
+                     param_tol=None, patience=None, min_delta=0.0, record_params=True,
+                     callback=None) -> History:
+    r"""Minimise ``objective`` from ``w0`` with :math:`w_{t+1} = w_t - \eta_t \nabla f(w_t)`.
+
+    Parameters
+    ----------
+    objective : object with ``loss(w)`` and ``grad(w)``
+    w0 : array_like, the starting point (any shape; it is not modified)
+    lr : positive float or callable ``t -> eta_t`` (a schedule)
+    max_iter : the iteration budget (number of updates)
+    grad_tol, loss_tol, param_tol, patience, min_delta : stopping criteria, see the module
+        docstring; ``None`` switches one off
+    record_params : keep every iterate in ``History.params`` (memory ``max_iter * w.size``)
+    callback : optional ``callback(t, w, loss, grad)`` called for every iterate
+
+    Returns
+    -------
+    History
+        Losses, gradient norms, iterates, step sizes and the reason the run stopped.  A
+        non-finite loss or gradient ends the run with ``stop_reason="diverged"`` and a
+        message naming the step and the learning rate.
+    """
+    w = as_float_array(w0, "w0", copy=True)
+    schedule = resolve_lr(lr)
+    max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
+    rule = StoppingRule(grad_tol=grad_tol, loss_tol=loss_tol, param_tol=param_tol,
+                        patience=patience, min_delta=min_delta)
+
+    losses, norms, lrs, params = [], [], [], []
+    with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported, not warned
+        reason, message, w = _descend(objective, w, schedule, max_iter, rule, record_params,
+                                      callback, losses, norms, lrs, params)
+    return History(losses=np.array(losses), grad_norms=np.array(norms),
+                   params=np.array(params) if record_params else None, lrs=np.array(lrs),
+                   w=w, stop_reason=reason, message=message)
+
+
+def _descend(objective, w, schedule, max_iter, rule, record_params, callback,
+             losses, norms, lrs, params):
+    """The loop of :func:`gradient_descent`; appends to the history lists it is given."""
+    t, step, eta = 0, None, None
+    while True:
+        loss, g = objective.loss(w), np.asarray(objective.grad(w), dtype=float)
+        grad_norm = float(np.linalg.norm(g))
+        losses.append(loss)
+        norms.append(grad_norm)
+        if record_params:
+            params.append(w.copy())
+        if callback is not None:
+            callback(t, w, loss, g)
+        if not (np.isfinite(loss) and np.isfinite(grad_norm)):
+            reason = "diverged"
+            message = divergence_message(t, eta if eta is not None else _checked_lr(schedule, 0),
+                                         "loss" if not np.isfinite(loss) else "gradient")
+            break
+        reason = rule.reason(t, loss, grad_norm, step)
+        if reason is None and t == max_iter:
+            reason = "max_iter"
+        if reason is not None:
+            message = rule.message(reason, max_iter=max_iter)
+            break
+        eta = _checked_lr(schedule, t)
+        update = eta * g
+        w = w - update
+        step = float(np.linalg.norm(update))
+        lrs.append(eta)
+        t += 1
+    return reason, message, w
