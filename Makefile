@@ -1,23 +1,31 @@
 # gdcourse -- two commands on a fresh machine:
 #   make book   build the HTML book into _build/html
-#   make test   run every test: package, graders, notebooks (nbval)
+#   make test   run every test: package, graders, notebooks (nbval), the built book in a browser
 # Each creates .venv and installs what it needs.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
+PYTEST := $(PY) -m pytest
+JB     := $(BIN)/jupyter-book build . -W -n --keep-going
 export GDCOURSE_PROGRESS_FILE ?= $(CURDIR)/_build/progress.json
 
-.PHONY: book test lab clean bench notebooks check-sources help
+# MathJax 3 is served from the book itself, so formulas render with no network.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_DIR     := mathjax_static/mathjax
+MATHJAX_PARTS   := tex-chtml.js input output ui a11y sre adaptors
+
+.PHONY: book test test-binder lab clean bench notebooks check-sources browser help
 
 help:
-	@echo "make book        build the HTML book into _build/html"
-	@echo "make test        run the test suite (unit, grader and notebook tests)"
-	@echo "make lab         open JupyterLab on the chapters in book/"
-	@echo "make bench       run the benchmarks (not part of the tests)"
-	@echo "make notebooks   regenerate book/*.ipynb from book/_src and execute them"
-	@echo "make clean       remove the build and the virtual environment"
+	@echo "make book         build the HTML book into _build/html"
+	@echo "make test         run the test suite (unit, graders, notebooks, browser)"
+	@echo "make test-binder  slow: a fresh venv from requirements.txt alone runs every notebook"
+	@echo "make lab          open JupyterLab on the chapters in book/"
+	@echo "make bench        run the benchmarks (not part of the tests)"
+	@echo "make notebooks    regenerate book/*.ipynb from book/_src and execute them"
+	@echo "make clean        remove the build and the virtual environment"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +40,28 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-book: $(VENV)/.book-deps
-	$(BIN)/jupyter-book build . -W -n --keep-going
+$(MATHJAX_DIR)/tex-chtml.js:
+	@command -v npm >/dev/null || { echo "npm is needed to install MathJax (apt-get install npm)"; exit 1; }
+	rm -rf .cache/mathjax $(MATHJAX_DIR) && mkdir -p .cache/mathjax $(MATHJAX_DIR)
+	npm install --silent --no-audit --no-fund --prefix .cache/mathjax mathjax@$(MATHJAX_VERSION)
+	for part in $(MATHJAX_PARTS); do cp -r .cache/mathjax/node_modules/mathjax/es5/$$part $(MATHJAX_DIR)/; done
 
-test: $(VENV)/.test-deps
-	$(PY) -m pytest --nbval --nbval-current-env
+# Headless Chromium for the browser tests (Debian package; needs root on a fresh machine).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+
+book: $(VENV)/.book-deps $(MATHJAX_DIR)/tex-chtml.js
+	$(JB)
+
+test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js browser
+	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env
+	$(JB)
+	$(PYTEST) -m browser tests/test_browser.py
+
+test-binder: $(VENV)/.test-deps
+	$(PYTEST) -m slow tests/test_binder.py
 
 lab: $(VENV)/.book-deps
 	$(BIN)/jupyter lab book/
@@ -44,6 +69,7 @@ lab: $(VENV)/.book-deps
 bench: $(VENV)/.test-deps
 	$(PY) benchmarks/bench_adam.py
 	$(PY) benchmarks/bench_minibatch.py
+	$(PY) benchmarks/bench_grading.py
 
 notebooks: $(VENV)/.book-deps
 	$(PY) tools/nbsource.py build
@@ -53,5 +79,5 @@ check-sources: $(VENV)/.book-deps
 	$(PY) tools/nbsource.py check
 
 clean:
-	rm -rf _build $(VENV) .pytest_cache .hypothesis
+	rm -rf _build $(VENV) .pytest_cache .hypothesis .cache mathjax_static
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

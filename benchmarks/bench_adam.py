@@ -4,7 +4,8 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_adam.py [--n 10000000] [--steps 10] [--threads 1]
 
-Three numbers, each the median over ``--steps`` timed steps after warm-up:
+Three numbers, each the median over ``--steps`` rounds after warm-up (every round
+times each of the three once, so that they share the machine's load):
 
 * gdcourse: ``w = opt.step(w, g)`` with :class:`gdcourse.optim.Adam`;
 * torch: ``torch.optim.Adam(foreach=True).step()`` on the same data, with
@@ -26,26 +27,31 @@ import torch
 from gdcourse.optim import Adam
 
 
-def median_seconds(step, repeats, warmup=3):
-    """Median wall time of ``step()`` over ``repeats`` calls, after ``warmup`` untimed calls."""
+def interleaved_medians(steps, repeats, warmup=3):
+    """Median wall time of each callable in ``steps`` over ``repeats`` rounds.
+
+    Each round times every callable once, so that all of them see the same load on a
+    shared machine; ``warmup`` untimed rounds come first.
+    """
     for _ in range(warmup):
-        step()
-    times = []
+        for step in steps.values():
+            step()
+    times = {name: [] for name in steps}
     for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
-def copy_bandwidth(n, repeats):
-    """Bytes per second moved by ``np.copyto`` (one array read plus one written)."""
+def copy_step(n):
+    """``np.copyto`` of N float64: one array read plus one written, 2 * N * 8 bytes."""
     src, dst = np.random.default_rng(0).random(n), np.empty(n)
-    seconds = median_seconds(lambda: np.copyto(dst, src), repeats)
-    return 2 * n * 8 / seconds
+    return lambda: np.copyto(dst, src)
 
 
-def time_gdcourse(w0, g, repeats):
+def gdcourse_step(w0, g):
     opt = Adam(lr=1e-3)
     w = w0
 
@@ -53,37 +59,43 @@ def time_gdcourse(w0, g, repeats):
         nonlocal w
         w = opt.step(w, g)
 
-    return median_seconds(step, repeats)
+    return step
 
 
-def time_torch(w0, g, repeats):
+def torch_step(w0, g):
     p = torch.from_numpy(w0.copy())
     p.grad = torch.from_numpy(g)
     opt = torch.optim.Adam([p], lr=1e-3, foreach=True)
-    with torch.no_grad():
-        return median_seconds(opt.step, repeats)
+
+    def step():
+        with torch.no_grad():
+            opt.step()
+
+    return step
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10 ** 7, help="number of parameters")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps (median)")
+    parser.add_argument("--steps", type=int, default=10, help="timed rounds (median)")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     rng = np.random.default_rng(0)
     w0, g = rng.standard_normal(args.n), rng.standard_normal(args.n)
-    floor = 7 * args.n * 8 / copy_bandwidth(args.n, args.steps)
-    ours = time_gdcourse(w0, g, args.steps)
-    theirs = time_torch(w0, g, args.steps)
+    seconds = interleaved_medians({"copy": copy_step(args.n), "ours": gdcourse_step(w0, g),
+                                   "torch": torch_step(w0, g)}, args.steps)
+    bandwidth = 2 * args.n * 8 / seconds["copy"]
+    floor = 7 * args.n * 8 / bandwidth
+    ours, theirs = seconds["ours"], seconds["torch"]
 
     print(f"Adam step, N = {args.n:.3g} float64, torch threads = {args.threads}, "
           f"median of {args.steps} steps")
     print(f"  gdcourse           {1e3 * ours:8.2f} ms/step")
     print(f"  torch foreach      {1e3 * theirs:8.2f} ms/step")
     print(f"  memory floor       {1e3 * floor:8.2f} ms/step  (7 x N x 8 bytes at the "
-          f"np.copyto bandwidth {7 * args.n * 8 / floor / 1e9:.1f} GB/s)")
+          f"np.copyto bandwidth {bandwidth / 1e9:.1f} GB/s)")
     print(f"  gdcourse / torch   {ours / theirs:8.2f}")
     print(f"  gdcourse / floor   {ours / floor:8.2f}")
 

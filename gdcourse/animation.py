@@ -158,9 +158,11 @@ def animate_curves(curves, labels, *, log=True, max_frames=80, interval=100, xla
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     finite = np.concatenate([c[np.isfinite(c)] for c in curves])
     low, high = finite.min(), finite.max()
+    if log and low <= 0:
+        raise ValueError("log=True needs positive values: plot the loss minus its minimum, or use log=False")
     if log:
         ax.set_yscale("log")
-        ax.set_ylim(max(low, 1e-300) / 2, high * 2)
+        ax.set_ylim(low / 2, high * 2)
     else:
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)

@@ -87,9 +87,10 @@ def resolve_lr(lr):
 
 
 def _checked_lr(schedule, t):
+    """The step size at step ``t``; a schedule may return 0 (e.g. the end of a cosine) but never less."""
     eta = schedule(t)
-    if isinstance(eta, bool) or not np.isscalar(eta) or not np.isfinite(eta) or eta <= 0:
-        raise ValueError(f"lr schedule returned {eta!r} at step {t}; it must be a positive number")
+    if isinstance(eta, bool) or not np.isscalar(eta) or not np.isfinite(eta) or eta < 0:
+        raise ValueError(f"lr schedule returned {eta!r} at step {t}; it must be a number >= 0")
     return float(eta)
 
 
@@ -102,7 +103,7 @@ class StoppingRule:
 
     def __init__(self, *, grad_tol=1e-6, loss_tol=None, param_tol=None, patience=None, min_delta=0.0):
         self.grad_tol = check_optional_tol(grad_tol, "grad_tol")
-        self.loss_tol = check_optional_tol(loss_tol, "loss_tol")
+        self.loss_tol = None if loss_tol is None else check_number(loss_tol, "loss_tol")
         self.param_tol = check_optional_tol(param_tol, "param_tol")
         self.patience = check_positive_int(patience, "patience", allow_none=True)
         self.min_delta = check_number(min_delta, "min_delta", low=0.0)

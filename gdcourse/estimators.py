@@ -54,6 +54,9 @@ OPTIMIZERS = {
 (torch's defaults otherwise; ``"momentum"`` and ``"nesterov"`` use momentum 0.9)."""
 
 
+SCALING_HINT = "Scaling the features (e.g. with StandardScaler) often helps."
+
+
 class _SoftmaxRegression:
     r"""Softmax regression (multinomial cross-entropy) on a flat parameter vector.
 
@@ -187,8 +190,7 @@ class _GDEstimator(BaseEstimator):
                                     shuffle=self.shuffle, random_state=self._rng,
                                     record="epoch", **stopping)
         if history.diverged:
-            raise ValueError(f"{type(self).__name__} diverged: {history.message}. Scaling the "
-                             f"features (e.g. with StandardScaler) often helps.")
+            raise ValueError(f"{type(self).__name__} diverged: {history.message}. {SCALING_HINT}")
         self._set_theta(history.w)
         return history
 
@@ -202,7 +204,13 @@ class _GDEstimator(BaseEstimator):
         history = self._descend(objective, theta, self.max_iter, stop_early=True)
         self.n_iter_ = len(history.epoch_losses) - 1
         self.loss_curve_ = history.epoch_losses[1:].tolist()
-        if history.stop_reason == "max_iter" and self.tol is not None:
+        first, last = history.epoch_losses[0], history.epoch_losses[-1]
+        if last > first:
+            warnings.warn(f"{type(self).__name__} did not converge: the training loss grew from "
+                          f"{first:.6g} to {last:.6g} in {self.n_iter_} epochs with "
+                          f"lr={self.optimizer_.current_lr:g}; the learning rate is probably too "
+                          f"large for this problem. {SCALING_HINT}", ConvergenceWarning)
+        elif history.stop_reason == "max_iter" and self.tol is not None:
             warnings.warn(f"{type(self).__name__}: maximum number of epochs (max_iter="
                           f"{self.max_iter}) reached before convergence; increase max_iter or "
                           f"the learning rate.", ConvergenceWarning)
@@ -331,7 +339,8 @@ class GDClassifier(ClassifierMixin, _GDEstimator):
         if len(classes) < 2:
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, "
                              f"got only one class: {classes[0]!r}")
-        if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
+        refit = self.warm_start and hasattr(self, "classes_")
+        if refit and not np.array_equal(classes, self.classes_):
             raise ValueError(f"warm_start: the classes {classes} differ from the fitted "
                              f"classes_ {self.classes_}")
         self.classes_ = classes
@@ -362,7 +371,7 @@ class GDClassifier(ClassifierMixin, _GDEstimator):
         return self._partial_fit(X, np.searchsorted(self.classes_, y), first)
 
     def decision_function(self, X):
-        """Scores :math:`XW + B`: shape (n_samples,) with two classes, else (n_samples, n_classes)."""
+        """Scores :math:`XW + B`: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         scores = X @ self.coef_.T + self.intercept_

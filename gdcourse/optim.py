@@ -4,7 +4,7 @@ Every optimizer is used the same way::
 
     from gdcourse.optim import Adam
     opt = Adam(lr=0.05)
-    w = w0.copy()
+    w = w0
     for _ in range(200):
         w = opt.step(w, grad(w))        # always use the returned value
 
@@ -22,19 +22,26 @@ Notation, used in every docstring: :math:`t = 1, 2, \dots` counts the steps,
 With :math:`\lambda > 0` the coupled (L2) optimizers first replace the gradient by
 :math:`g_t \leftarrow g_t + \lambda w_{t-1}`.
 
-The parameter buffer
---------------------
-``step(params, grad)`` never modifies ``grad`` nor the caller's first ``params`` array.
-It copies ``params`` into a buffer owned by the optimizer and returns that buffer; when
-the next call passes the returned array back, it is updated in place, without any copy.
-So the array returned by one step is overwritten by the next step: keep ``w.copy()`` if
-you record a trajectory.
+Returned arrays
+---------------
+Every array returned by ``step`` is a new array that the optimizer never modifies
+afterwards, and ``step`` never modifies its ``params`` or ``grad`` arguments.  So a
+trajectory can be recorded directly, ``path.append(w)`` or
+``history = [w := opt.step(w, grad(w)) for _ in range(100)]``, without copies.
+
+To stay as fast as an in-place update, an optimizer recycles the memory of the arrays it
+returned: when the caller has dropped an earlier result (as ``w = opt.step(w, g)`` does
+one step later), nothing can see that array any more and the optimizer writes a later
+result into it.  "Nothing" is checked with CPython's reference count: an array the caller
+still holds, directly, in a list, or through a view, a memoryview or a torch tensor, is
+never reused.  Only a raw pointer (``w.ctypes.data``) escapes the check.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -76,10 +83,42 @@ def _as_float_array(value, name):
     return array
 
 
+# --------------------------------------------------------------------------- returned arrays
+
+def _refcount_of_item(items, i):
+    """``sys.getrefcount(items[i])``: the one code path used by the calibration and the check."""
+    return sys.getrefcount(items[i])
+
+
+def _calibrate_refcount_when_unreferenced():
+    """What :func:`_refcount_of_item` reports for an array that only its list holds.
+
+    On CPython 3.11 it is 2: the list's slot plus the temporary reference passed to
+    ``sys.getrefcount``.  It is measured rather than hard-coded, so that it follows the
+    interpreter, and checked to grow by exactly one with one more holder; ``None`` (no
+    reliable reference counts, e.g. PyPy) disables recycling.
+    """
+    try:
+        items = [np.empty(1)]
+        alone = _refcount_of_item(items, 0)
+        holder = items[0]                                    # noqa: F841 (one more reference)
+        held = _refcount_of_item(items, 0)
+    except AttributeError:                                   # no sys.getrefcount
+        return None
+    return alone if held == alone + 1 else None
+
+
+_REFCOUNT_WHEN_UNREFERENCED = _calibrate_refcount_when_unreferenced()
+
+_RECYCLED_OUTPUTS = 2
+"""How many recent results an optimizer remembers for recycling: two suffice for
+``w = opt.step(w, g)``, where step ``k + 2`` can reuse the result of step ``k``."""
+
+
 # --------------------------------------------------------------------------- base class
 
 class Optimizer:
-    r"""The machinery shared by every optimizer: the step counter, the state, the buffer.
+    r"""The machinery shared by every optimizer: the step counter, the state, the outputs.
 
     Attributes
     ----------
@@ -91,9 +130,12 @@ class Optimizer:
     state : dict of str -> ndarray
         The optimizer's memory (``"m"``, ``"v"``, ...), created at the first step.
 
-    Subclasses implement ``_initial_state(w)`` and ``_update(w, g, lr)``, which updates
-    the parameter buffer ``w`` and the state in place (``self.t`` is already the number of
-    the step being taken, starting at 1) and never writes into ``g``.
+    Subclasses implement ``_initial_state(w)`` and ``_update(w, g, lr)``, which updates in
+    place ``w``, a new C-contiguous array already holding the parameters, and the state
+    (``self.t`` is already the number of the step being taken, starting at 1), and never
+    writes into ``g``.  A subclass may instead override ``_update_into(params, grad, lr,
+    out)`` to write the new parameters into ``out`` directly, reading ``params`` (see
+    :class:`Adam`).
     """
 
     state_names: tuple[str, ...] = ()
@@ -103,10 +145,11 @@ class Optimizer:
         self.reset()
 
     def reset(self):
-        """Forget everything learnt: step counter, state and parameter buffer."""
+        """Forget everything learnt: step counter, state, shape and recycled outputs."""
         self.t = 0
         self.state = {}
-        self._w = None
+        self._shape_dtype = None     # (shape, dtype) of the parameters, fixed at the first step
+        self._outputs = []           # the recent results of step, oldest first (recycling)
 
     @property
     def current_lr(self) -> float:
@@ -121,31 +164,66 @@ class Optimizer:
         return float(value)
 
     def step(self, params, grad):
-        """Take one step from ``params`` along ``grad`` and return the new parameters."""
-        lr = self.current_lr
-        w, g = self._prepare(params, grad)
-        self.t += 1
-        self._update(w, g, lr)
-        return w
+        """Take one step from ``params`` along ``grad`` and return the new parameters.
 
-    def _prepare(self, params, grad):
-        """Check shapes and dtypes; return (own parameter buffer holding params, grad)."""
+        ``params`` and ``grad`` are float arrays of one shape and dtype (any shape, 0-d
+        included), the same at every call until :meth:`reset`.  Neither is modified.
+        The result is a new array, which the optimizer never modifies afterwards: it
+        may be kept as it is (no ``.copy()`` needed).  Its memory is recycled for a later
+        result only once nothing else references it (see the module docstring).
+        """
+        lr = self.current_lr
+        params, grad = self._check(params, grad)
+        out = self._new_output(params, grad)
+        self.t += 1
+        self._update_into(params, grad, lr, out)
+        return out
+
+    def _check(self, params, grad):
+        """Check shapes and dtypes (creating the state at the first step); return the arrays."""
         params = _as_float_array(params, "params")
         grad = _as_float_array(grad, "grad")
         if grad.shape != params.shape or grad.dtype != params.dtype:
             raise ValueError(f"grad has shape {grad.shape} and dtype {grad.dtype}, but params "
                              f"has shape {params.shape} and dtype {params.dtype}; they must match")
-        if self._w is None:
-            self._w = np.array(params, dtype=params.dtype, order="C", copy=True)
-            self.state = self._initial_state(self._w)
-        elif params is not self._w:
-            if params.shape != self._w.shape or params.dtype != self._w.dtype:
-                raise ValueError(
-                    f"params has shape {params.shape} and dtype {params.dtype}, but this "
-                    f"optimizer was used with shape {self._w.shape} and dtype {self._w.dtype}; "
-                    f"call reset() before optimizing other parameters")
-            np.copyto(self._w, params)
-        return self._w, grad
+        if self._shape_dtype is None:
+            self._shape_dtype = params.shape, params.dtype
+            self.state = self._initial_state(np.zeros(params.shape, params.dtype))
+        elif (params.shape, params.dtype) != self._shape_dtype:
+            shape, dtype = self._shape_dtype
+            raise ValueError(
+                f"params has shape {params.shape} and dtype {params.dtype}, but this "
+                f"optimizer was used with shape {shape} and dtype {dtype}; "
+                f"call reset() before optimizing other parameters")
+        return params, grad
+
+    def _new_output(self, params, grad):
+        """A C-contiguous array to receive the new parameters, which nothing else references.
+
+        It is the oldest of the remembered recent results (``self._outputs``) that is
+        referenced by that list alone, i.e. that the caller has dropped without keeping
+        any view of it (so it is neither ``params`` nor ``grad``; their memory is also
+        checked explicitly), or else a new array.  It becomes the newest remembered
+        result; beyond :data:`_RECYCLED_OUTPUTS` the oldest is forgotten (left to the caller).
+        """
+        outputs = self._outputs
+        for i in range(len(outputs)):
+            if (_refcount_of_item(outputs, i) == _REFCOUNT_WHEN_UNREFERENCED
+                    and not np.may_share_memory(outputs[i], params)
+                    and not np.may_share_memory(outputs[i], grad)):
+                out = outputs.pop(i)
+                break
+        else:
+            out = np.empty(params.shape, params.dtype)
+            if len(outputs) == _RECYCLED_OUTPUTS:
+                outputs.pop(0)
+        outputs.append(out)
+        return out
+
+    def _update_into(self, params, grad, lr, out):
+        """Write the new parameters into ``out``: by default a copy updated by ``_update``."""
+        np.copyto(out, params)
+        self._update(out, grad, lr)
 
     def _initial_state(self, w):
         return {name: np.zeros_like(w) for name in self.state_names}
@@ -269,7 +347,11 @@ class RMSprop(Optimizer):
         self.centered = _check_flag(centered, "centered")
 
     def _initial_state(self, w):
-        names = ["v"] + ["g_avg"] * self.centered + ["b"] * (self.momentum > 0)
+        names = ["v"]
+        if self.centered:
+            names.append("g_avg")
+        if self.momentum > 0:
+            names.append("b")
         return {name: np.zeros_like(w) for name in names}
 
     def _update(self, w, g, lr):
@@ -312,7 +394,8 @@ class Adam(Optimizer):
 
     The update runs over chunks of :data:`CHUNK` elements with preallocated scratch
     buffers, so that every intermediate stays in cache: on arrays far larger than the
-    cache each of :math:`w, g, m, v` is read once and :math:`w, m, v` written once.
+    cache each of :math:`w_{t-1}, g, m, v` is read once and :math:`w_t, m, v` written once
+    (:math:`w_t` straight into the returned array, usually a recycled one).
     """
 
     decoupled = False
@@ -325,35 +408,37 @@ class Adam(Optimizer):
         self.amsgrad = _check_flag(amsgrad, "amsgrad")
 
     def _initial_state(self, w):
-        names = ["m", "v"] + ["v_max"] * self.amsgrad
-        state = {name: np.zeros_like(w) for name in names}
+        names = ["m", "v", "v_max"] if self.amsgrad else ["m", "v"]
         chunk = min(CHUNK, w.size)
-        self._scratch = (np.empty(chunk, w.dtype), np.empty(chunk, w.dtype))
-        return state
+        self._scratch = (np.empty(chunk, w.dtype), np.empty(chunk, w.dtype))   # g_l2, scratch
+        return {name: np.zeros_like(w) for name in names}
 
-    def _update(self, w, g, lr):
+    def _update_into(self, params, grad, lr, out):
         beta1, beta2 = self.betas
+        eps, weight_decay = self.eps, self.weight_decay
         step_size = lr / (1 - beta1 ** self.t)                 # eta / (1 - beta1^t)
         sqrt_bias2 = math.sqrt(1 - beta2 ** self.t)            # sqrt(1 - beta2^t)
-        v_used = self.state["v_max"] if self.amsgrad else self.state["v"]
 
-        def update_chunk(w, g, m, v, v_used, g_l2, s):
-            if self.weight_decay and self.decoupled:
-                w *= 1 - lr * self.weight_decay
-            elif self.weight_decay:
-                g = np.add(g, np.multiply(w, self.weight_decay, out=g_l2), out=g_l2)
+        def update_chunk(w, g, m, v, v_max, out, g_l2, scratch):
+            if weight_decay and self.decoupled:
+                w = np.multiply(w, 1 - lr * weight_decay, out=out)   # AdamW, into out
+            elif weight_decay:
+                g = np.add(g, np.multiply(w, weight_decay, out=g_l2), out=g_l2)   # g + lambda w
             m *= beta1                                         # m = beta1 m + (1 - beta1) g
-            m += np.multiply(g, 1 - beta1, out=s)
+            m += np.multiply(g, 1 - beta1, out=scratch)
             v *= beta2                                         # v = beta2 v + (1 - beta2) g^2
-            v += np.multiply(np.square(g, out=s), 1 - beta2, out=s)
-            if v_used is not v:
-                np.maximum(v_used, v, out=v_used)
-            s = np.sqrt(v_used, out=s)                         # sqrt(v_hat) + eps
-            s /= sqrt_bias2
-            s += self.eps
-            w -= np.multiply(np.divide(m, s, out=s), step_size, out=s)
+            v += np.multiply(np.square(g, out=scratch), 1 - beta2, out=scratch)
+            if self.amsgrad:
+                v = np.maximum(v_max, v, out=v_max)            # v_max = max(v_max, v)
+            denom = np.sqrt(v, out=scratch)                    # sqrt(v_hat) + eps
+            denom /= sqrt_bias2
+            denom += eps
+            np.subtract(w, np.multiply(np.divide(m, denom, out=denom), step_size, out=denom),
+                        out=out)                               # out = w - step m / denom
 
-        _chunked(update_chunk, [w, g, self.state["m"], self.state["v"], v_used], self._scratch)
+        m, v = self.state["m"], self.state["v"]
+        v_max = self.state["v_max"] if self.amsgrad else v    # (unused without amsgrad)
+        _chunked(update_chunk, [params, grad, m, v, v_max, out], self._scratch)
 
 
 class AdamW(Adam):
@@ -373,8 +458,10 @@ class AdamW(Adam):
 def _chunked(update_chunk, arrays, scratch):
     """Call ``update_chunk(*chunks_of_arrays, *scratch)`` on consecutive chunks of ``arrays``.
 
-    ``arrays`` share one size and are seen as flat (views for the contiguous buffers the
-    optimizer owns, so that writes reach them); ``scratch`` are arrays of ``CHUNK`` elements.
+    ``arrays`` share one size and are seen as flat: views for the C-contiguous arrays the
+    optimizer owns (state and output), so that writes reach them, and possibly copies for
+    the caller's ``params`` and ``grad``, which are only read.  ``scratch`` are arrays of
+    ``CHUNK`` elements.
     """
     flat = [a.reshape(-1) for a in arrays]
     n = flat[0].size

@@ -17,9 +17,14 @@ run can be repeated) and cut into :math:`\lceil m/k\rceil` batches; the last one
 :math:`m - k\lfloor m/k\rfloor` rows left over and is used like the others.  Any optimizer of
 :mod:`gdcourse.optim` can turn the gradients into updates; the default is plain SGD.
 
-Recording is cheap per step (the mini-batch loss, the gradient norm and the learning rate)
-and exact per epoch: the full-data loss and gradient norm are computed once per epoch, and
-the stopping criteria of :class:`~gdcourse.descent.StoppingRule` are checked on them.
+Recording is cheap per step (the mini-batch loss, its gradient norm and the learning rate)
+and exact per epoch: the full-data loss is computed once per epoch (and the full-data
+gradient when a criterion or the record needs it), and the stopping criteria of
+:class:`~gdcourse.descent.StoppingRule` are checked on them.
+
+Speed: an update costs a handful of NumPy calls on a ``k x n`` batch, so for small batches
+the Python overhead per update dominates; the rows of a shuffled batch are gathered into
+reused buffers (see :class:`_Batches`) rather than copying the shuffled data set.
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ def _rng(random_state):
                          f"got {random_state!r}") from exc
 
 
-GATHER_ROWS = 1024
-"""Rows gathered by one ``np.take``: enough to amortise the call, few enough to stay in cache."""
+GATHER_BYTES = 2 ** 19
+"""Bytes of rows gathered by one ``np.take``: enough to amortise the call over several
+batches, few enough (512 KiB) for the gathered rows to stay in cache until they are used."""
 
 
 class _Batches:
@@ -71,7 +77,7 @@ class _Batches:
     Shuffled rows are gathered with ``np.take(..., out=buffer)`` into two buffers allocated
     once, so an epoch never copies the data set (``Z[perm]`` would allocate ``m x n`` floats,
     and page-fault them in, every epoch).  The rows of several consecutive batches are
-    gathered by one call (about :data:`GATHER_ROWS` rows) and handed out as views.  The
+    gathered by one call (about :data:`GATHER_BYTES` bytes) and handed out as views.  The
     buffers are overwritten later on: use a batch before asking for the next one.
     """
 
@@ -79,7 +85,8 @@ class _Batches:
         self.Z, self.y, self.shuffle, self.rng = Z, y, shuffle, rng
         self.m = Z.shape[0]
         self.k = min(batch_size, self.m)
-        self.block = self.k * max(1, GATHER_ROWS // self.k)     # whole batches per gather
+        row_bytes = Z.itemsize * max(1, Z[:1].size)
+        self.block = self.k * max(1, GATHER_BYTES // (row_bytes * self.k))  # whole batches
         if shuffle and self.k < self.m:
             rows = min(self.block, self.m)
             self.Z_buf = np.empty((rows,) + Z.shape[1:], dtype=Z.dtype)
@@ -212,6 +219,9 @@ def minibatch_descent(objective, w0, optimizer=None, *, lr=None, batch_size=None
     """
     Z, y = _data_of(objective)
     w = as_float_array(w0, "w0", ndim=1, copy=True)
+    n_params = getattr(objective, "n_params", w.size)
+    if w.size != n_params:
+        raise ValueError(f"w0 must have {n_params} entries for this objective, got {w.size}")
     optimizer = _resolve_optimizer(optimizer, lr)
     batch_size = Z.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
     epochs = check_positive_int(epochs, "epochs", minimum=0)
@@ -253,8 +263,8 @@ def _descend(objective, w, optimizer, batches, epochs, rule, epoch_grad, log, ba
         grad_norm = _norm(objective.grad(w)) if epoch_grad else None
         log.epoch(loss, grad_norm, steps, w)
         if bar is not None and epoch > 0:
+            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
             bar.update()
-            bar.set_postfix(loss=f"{loss:.4g}")
         if not (math.isfinite(loss) and (grad_norm is None or math.isfinite(grad_norm))):
             eta = log.last_lr if log.last_lr is not None else optimizer.current_lr
             what = "loss" if not math.isfinite(loss) else "gradient"
@@ -278,7 +288,8 @@ def _descend(objective, w, optimizer, batches, epochs, rule, epoch_grad, log, ba
 
 def _epoch(objective, w, optimizer, batches, log, t0):
     """One pass over the data; returns the new parameters and ``(step, lr, what)`` if it blew up."""
-    grad_on, loss_on, step, per_step = objective.grad_on, objective.loss_on, optimizer.step, log.per_step
+    grad_on, loss_on, step = objective.grad_on, objective.loss_on, optimizer.step
+    per_step = log.per_step
     for t, (Z_B, y_B) in enumerate(batches.epoch(), start=t0):
         g = grad_on(w, Z_B, y_B)
         grad_norm = math.sqrt(g @ g)
@@ -288,6 +299,8 @@ def _epoch(objective, w, optimizer, batches, log, t0):
             if per_step:                     # keep the value that blew up, as gradient_descent does
                 log.losses.append(loss)
                 log.norms.append(grad_norm)
+                if log.record_params:
+                    log.params.append(w.copy())
             return w, (t, eta, "gradient" if not math.isfinite(grad_norm) else "loss")
         log.step(loss, grad_norm, optimizer.current_lr, w)
         w = step(w, g)
@@ -339,7 +352,7 @@ def batch_gradient_descent(objective, w0, lr=None, epochs=100, **options) -> His
 
 
 def stochastic_gradient_descent(objective, w0, lr=None, epochs=10, **options) -> History:
-    r"""Stochastic gradient descent: every update uses one example, :math:`\nabla\ell_{i_t}(\theta_t)`.
+    r"""Stochastic gradient descent: each update uses one example, :math:`\nabla\ell_{i_t}(\theta_t)`.
 
     One epoch is ``m`` updates.  ``options`` are those of :func:`minibatch_descent`.
     """

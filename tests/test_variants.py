@@ -198,7 +198,8 @@ def test_epoch_records():
     assert len(h.losses) == len(h.grad_norms) == len(h.params) == 5 and len(h.lrs) == 4
     np.testing.assert_array_equal(h.losses, h.epoch_losses)
     for loss, norm, w in zip(h.losses, h.grad_norms, h.params):
-        assert loss == pytest.approx(obj.loss(w)) and norm == pytest.approx(np.linalg.norm(obj.grad(w)))
+        assert loss == pytest.approx(obj.loss(w))
+        assert norm == pytest.approx(np.linalg.norm(obj.grad(w)))
     assert h.epoch_steps.tolist() == [0, 3, 6, 9, 12]
 
 
@@ -289,7 +290,7 @@ def test_patience_stops_noisy_minibatches_at_their_noise_floor():
     (dict(lr=0.0), "lr"), (dict(random_state="x"), "random_state"), (dict(grad_tol=-1), "grad_tol"),
     (dict(patience=0), "patience"), (dict(optimizer=SGD(lr=0.1), lr=0.1), "lr"),
     (dict(optimizer="adam"), "optimizer"), (dict(w0=np.zeros((2, 2))), "w0"),
-    (dict(w0=[0, np.nan, 0, 0]), "w0"),
+    (dict(w0=[0, np.nan, 0, 0]), "w0"), (dict(w0=np.zeros(3)), "w0"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(kwargs, name):
     kwargs = {"w0": np.zeros(4), **kwargs}

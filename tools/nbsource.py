@@ -2,7 +2,8 @@
 
 Each chapter is written as a MyST Markdown notebook in ``book/_src/NN_name.md`` (markdown
 text, ``+++`` between markdown cells, and fenced ``{code-cell}`` blocks with an optional
-``:tags: [...]`` line).  The committed ``book/NN_name.ipynb`` -- what Jupyter, nbval and the
+``:tags: [...]`` line and an ``:alt: ...`` line giving the alt text of the figure the
+cell draws).  The committed ``book/NN_name.ipynb`` -- what Jupyter, nbval and the
 book use -- is generated from it and executed, so its stored outputs are real.
 
     python tools/nbsource.py build  [chapter.md ...]   # write the .ipynb files (no outputs)
@@ -29,25 +30,29 @@ def parse(text: str) -> list[dict]:
     def flush_markdown():
         body = "\n".join(markdown).strip("\n")
         if body.strip():
-            cells.append({"type": "markdown", "source": body, "tags": []})
+            cells.append({"type": "markdown", "source": body, "tags": [], "alt": None})
         markdown.clear()
 
     while i < len(lines):
         line = lines[i]
         if OPEN.match(line):
             flush_markdown()
-            i, tags, code = i + 1, [], []
+            i, tags, alt, code = i + 1, [], None, []
             while i < len(lines) and lines[i].startswith(":"):
                 key, _, value = lines[i][1:].partition(":")
                 if key.strip() == "tags":
                     tags = [t.strip().strip("'\"") for t in value.strip().strip("[]").split(",") if t.strip()]
+                elif key.strip() == "alt":
+                    alt = value.strip()
+                else:
+                    raise ValueError(f"line {i + 1}: unknown code-cell option {key!r} (use tags or alt)")
                 i += 1
             if i < len(lines) and not lines[i].strip():
                 i += 1
             while i < len(lines) and lines[i] != "```":
                 code.append(lines[i])
                 i += 1
-            cells.append({"type": "code", "source": "\n".join(code).strip("\n"), "tags": tags})
+            cells.append({"type": "code", "source": "\n".join(code).strip("\n"), "tags": tags, "alt": alt})
         elif line.strip() == "+++":
             flush_markdown()
         else:
@@ -68,6 +73,8 @@ def to_notebook(cells: list[dict]):
         new = make(cell["source"])
         if cell["tags"]:
             new.metadata["tags"] = cell["tags"]
+        if cell["alt"]:
+            new.metadata["mystnb"] = {"image": {"alt": cell["alt"]}}
         nb.cells.append(new)
     for index, cell in enumerate(nb.cells):       # stable ids keep diffs small
         cell["id"] = f"cell-{index:03d}"
@@ -97,7 +104,8 @@ def differences(source: Path) -> list[str]:
         problems.append(f"{target.name}: {len(actual)} cells, source has {len(expected)}")
     for k, (want, have) in enumerate(zip(expected, actual)):
         tags = list(have.get("metadata", {}).get("tags", []))
-        if (want["type"], want["source"], want["tags"]) != (have.cell_type, have.source, tags):
+        alt = have.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+        if (want["type"], want["source"], want["tags"], want["alt"]) != (have.cell_type, have.source, tags, alt):
             problems.append(f"{target.name}: cell {k} differs from its source")
     return problems
 

@@ -1,0 +1,299 @@
+"""Hidden tests for chapter 6, Advanced optimizers.
+
+Every exercise here returns a tuple (the new parameters and the new optimizer state), so each
+one has a ``compare`` hook that checks the tuple's length, then each item in turn.
+"""
+
+import numpy as np
+
+from ...solutions import ch06 as sol
+from ..core import Case, Exercise, Mistake, output_problem, register, values_close
+from ..sandbox import describe_type
+
+RTOL, ATOL = 1e-9, 1e-12
+
+
+def _tuple_compare(names, kinds=None):
+    """A ``compare`` hook for answers that return the tuple ``names`` (arrays unless ``kinds``)."""
+    kinds = kinds or ["array"] * len(names)
+    wanted = f"a tuple of {len(names)} items ({', '.join(names)})"
+
+    def compare(got, expected, case):
+        if not isinstance(got, (tuple, list)) or len(got) != len(names):
+            if got is None:
+                return f"Your function returned None; it must return {wanted}. Did you forget `return`?"
+            return f"Your function returned {describe_type(got)}; it must return {wanted}."
+        for name, kind, item, reference in zip(names, kinds, got, expected):
+            invalid = output_problem(kind, item, reference)
+            if invalid:
+                return f"In the tuple your function returned, {name} {invalid.replace('returned', 'is', 1)}"
+            if not values_close(item, reference, RTOL, ATOL):
+                return f"Your function returned a wrong {name}."
+        return None
+
+    return compare
+
+
+def _vec(rng, n, scale=1.0):
+    return rng.standard_normal(n) * scale
+
+
+# --------------------------------------------------------------------------- momentum_step
+def _momentum_cases(rng):
+    for n in (1, 4, 12):
+        yield Case((_vec(rng, n), _vec(rng, n), _vec(rng, n), float(rng.uniform(0.01, 0.5)),
+                    float(rng.uniform(0.6, 0.99))), label=f"a random {n}-dimensional step")
+    yield Case((rng.standard_normal((3, 2)), rng.standard_normal((3, 2)), rng.standard_normal((3, 2)),
+                0.05, 0.9), label="matrix-shaped parameters")
+
+
+register(Exercise(
+    id="ch06.momentum_step",
+    title="One momentum step (EMA form)",
+    reference=sol.momentum_step,
+    what="the pair (w_new, v_new) of the EMA form v_new = beta v + (1 - beta) grad, "
+         "w_new = w - lr v_new for random vectors, matrix-shaped parameters, the first step "
+         "(v = 0), a zero gradient (the ball coasts), beta = 0 and large values; w and v must "
+         "not be changed in place.",
+    cases=_momentum_cases,
+    edge_cases=[
+        Case((np.array([1.0, -2.0]), np.zeros(2), np.array([0.5, 3.0]), 0.1, 0.9),
+             label="the first step, from v = 0"),
+        Case((np.array([1.0, -2.0]), np.array([0.4, -0.2]), np.zeros(2), 0.1, 0.9),
+             label="a zero gradient with a non-zero velocity"),
+        Case((np.array([0.5, 1.5]), np.array([1.0, 1.0]), np.array([2.0, -4.0]), 0.2, 0.0),
+             label="beta = 0"),
+        Case((np.array([1e8, -2e7]), np.array([3e9, 1e9]), np.array([-4e9, 2e8]), 1e-3, 0.95),
+             label="large values"),
+    ],
+    compare=_tuple_compare(["w_new", "v_new"]),
+    mistakes=[
+        Mistake("classic form", lambda w, v, g, lr, beta: (w - (beta * v + lr * g), beta * v + lr * g),
+                "You used the classic form, where the velocity includes the learning rate "
+                "(v = beta v + lr grad, w = w - v). This exercise asks for the EMA form: the "
+                "velocity averages the gradients with weights beta and (1 - beta), and lr "
+                "multiplies it in the update of w."),
+        Mistake("torch form", lambda w, v, g, lr, beta: (w - lr * (beta * v + g), beta * v + g),
+                "You used torch's form (v = beta v + grad). The EMA form weights the new gradient "
+                "by (1 - beta), so that v stays an average of gradients."),
+        Mistake("old velocity", lambda w, v, g, lr, beta: (w - lr * v, beta * v + (1 - beta) * g),
+                "Your v_new is right, but w moved along the old velocity. Update v first, then "
+                "step w with the new velocity."),
+        Mistake("wrong sign", lambda w, v, g, lr, beta: (w + lr * (beta * v + (1 - beta) * g),
+                                                         beta * v + (1 - beta) * g),
+                "Your w moves uphill: the velocity averages gradients, so the step subtracts it."),
+        Mistake("weights swapped", lambda w, v, g, lr, beta: (w - lr * ((1 - beta) * v + beta * g),
+                                                              (1 - beta) * v + beta * g),
+                "The weights of the average are swapped: beta belongs to the old velocity "
+                "(the memory), (1 - beta) to the new gradient."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- nesterov_step
+def _nesterov_cases(rng):
+    for n in (1, 5, 10):
+        yield Case((_vec(rng, n), _vec(rng, n), _vec(rng, n), float(rng.uniform(0.01, 0.5)),
+                    float(rng.uniform(0.5, 0.99))), label=f"a random {n}-dimensional step")
+    yield Case((rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3)),
+                0.1, 0.8), label="matrix-shaped parameters")
+
+
+def _heavy_ball(w, b, g, lr, mu):
+    b_new = mu * b + g
+    return w - lr * b_new, b_new
+
+
+register(Exercise(
+    id="ch06.nesterov_step",
+    title="One Nesterov step (torch form)",
+    reference=sol.nesterov_step,
+    what="the pair (w_new, b_new) of b_new = momentum b + grad, "
+         "w_new = w - lr (grad + momentum b_new) for random vectors, matrix-shaped parameters, "
+         "the first step (b = 0), a zero gradient and large values; w and b must not be changed "
+         "in place.",
+    cases=_nesterov_cases,
+    edge_cases=[
+        Case((np.array([2.0, -1.0]), np.zeros(2), np.array([1.0, 0.5]), 0.1, 0.9),
+             label="the first step, from b = 0"),
+        Case((np.array([2.0, -1.0]), np.array([0.3, -0.6]), np.zeros(2), 0.1, 0.9),
+             label="a zero gradient with a non-zero buffer"),
+        Case((np.array([5e7, -1e8]), np.array([1e9, 3e9]), np.array([2e9, -5e8]), 1e-4, 0.9),
+             label="large values"),
+    ],
+    compare=_tuple_compare(["w_new", "b_new"]),
+    mistakes=[
+        Mistake("heavy ball", _heavy_ball,
+                "This is the heavy-ball (plain momentum) step: w moves along the buffer alone. "
+                "Nesterov's step looks ahead: it moves along grad + momentum * b_new."),
+        Mistake("old buffer", lambda w, b, g, lr, mu: (w - lr * (g + mu * b), mu * b + g),
+                "Your b_new is right, but the step of w used the old buffer b. The look-ahead "
+                "term uses the updated buffer b_new."),
+        Mistake("wrong sign", lambda w, b, g, lr, mu: (w + lr * (g + mu * (mu * b + g)), mu * b + g),
+                "Your w moves uphill: the step subtracts lr * (grad + momentum * b_new)."),
+        Mistake("dampened buffer", lambda w, b, g, lr, mu: (w - lr * (g + mu * (mu * b + (1 - mu) * g)),
+                                                            mu * b + (1 - mu) * g),
+                "You averaged the buffer (b_new = momentum b + (1 - momentum) grad). In torch's "
+                "form the new gradient enters the buffer with weight 1."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- rmsprop_step
+def _rmsprop_cases(rng):
+    for n, eps in ((3, 1e-8), (6, 1e-3), (10, 0.05)):
+        yield Case((_vec(rng, n), np.abs(_vec(rng, n)), _vec(rng, n), float(rng.uniform(0.001, 0.1)),
+                    float(rng.uniform(0.8, 0.999)), eps),
+                   label=f"a random {n}-dimensional step with eps = {eps:g}")
+    yield Case((_vec(rng, 4), np.abs(_vec(rng, 4, 1e-8)), _vec(rng, 4, 1e-4), 0.01, 0.9, 1e-8),
+               label="tiny gradients, comparable to eps")
+
+
+register(Exercise(
+    id="ch06.rmsprop_step",
+    title="One RMSprop step (eps outside the root)",
+    reference=sol.rmsprop_step,
+    what="the pair (w_new, v_new) of v_new = beta v + (1 - beta) grad^2, "
+         "w_new = w - lr grad / (sqrt(v_new) + eps) for random vectors, several values of eps, "
+         "tiny gradients comparable to eps, the first step (v = 0), a zero gradient and large "
+         "values; w and v must not be changed in place.",
+    cases=_rmsprop_cases,
+    edge_cases=[
+        Case((np.array([1.0, -1.0]), np.zeros(2), np.array([0.2, -3.0]), 0.01, 0.9, 1e-8),
+             label="the first step, from v = 0"),
+        Case((np.array([1.0, -1.0]), np.array([0.5, 2.0]), np.zeros(2), 0.01, 0.9, 1e-8),
+             label="a zero gradient"),
+        Case((np.array([1e6, -3e6]), np.array([1e16, 4e14]), np.array([2e8, -1e7]), 0.001, 0.99, 1e-8),
+             label="large values"),
+    ],
+    compare=_tuple_compare(["w_new", "v_new"]),
+    mistakes=[
+        Mistake("eps inside", lambda w, v, g, lr, beta, eps: (
+            w - lr * g / np.sqrt(beta * v + (1 - beta) * g ** 2 + eps), beta * v + (1 - beta) * g ** 2),
+                "You put eps inside the square root, sqrt(v_new + eps). This exercise asks for "
+                "the form of torch and Adam, with eps added after the root."),
+        Mistake("no root", lambda w, v, g, lr, beta, eps: (
+            w - lr * g / (beta * v + (1 - beta) * g ** 2 + eps), beta * v + (1 - beta) * g ** 2),
+                "You divided by v_new itself. v_new averages squared gradients; divide by its "
+                "square root, which has the units of a gradient."),
+        Mistake("old v", lambda w, v, g, lr, beta, eps: (
+            w - lr * g / (np.sqrt(v) + eps), beta * v + (1 - beta) * g ** 2),
+                "Your v_new is right, but the step of w divided by the root of the old v. Update "
+                "v first, then use v_new in the step."),
+        Mistake("weights swapped", lambda w, v, g, lr, beta, eps: (
+            w - lr * g / (np.sqrt((1 - beta) * v + beta * g ** 2) + eps), (1 - beta) * v + beta * g ** 2),
+                "The weights of the average are swapped: beta multiplies the old v, (1 - beta) "
+                "the new squared gradient."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- adam_step
+def _adam_cases(rng):
+    for n, t, eps in ((3, 2, 1e-8), (7, 5, 1e-3), (4, 30, 0.05)):
+        yield Case((_vec(rng, n), _vec(rng, n, 0.5), np.abs(_vec(rng, n)), _vec(rng, n), t,
+                    float(rng.uniform(0.001, 0.1)), 0.9, 0.999, eps),
+                   label=f"a random {n}-dimensional step number {t} with eps = {eps:g}")
+    yield Case((_vec(rng, 5), _vec(rng, 5, 0.1), np.abs(_vec(rng, 5, 0.1)), _vec(rng, 5), 3,
+                0.01, float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.9999)), 1e-8),
+               label="random betas")
+
+
+def _adam_wrong(*, bias=True, shift=0, eps_inside=False, root=True, square_after=False):
+    """Adam steps with one typical mistake switched on."""
+    def step(w, m, v, g, t, lr, beta1, beta2, eps):
+        m_new = beta1 * m + (1 - beta1) * g
+        v_new = beta2 * v + ((1 - beta2) * g) ** 2 if square_after else beta2 * v + (1 - beta2) * g ** 2
+        k = t + shift
+        m_hat = m_new / (1 - beta1 ** k) if bias else m_new
+        v_hat = v_new / (1 - beta2 ** k) if bias else v_new
+        if eps_inside:
+            denominator = np.sqrt(v_hat + eps)
+        else:
+            denominator = (np.sqrt(v_hat) if root else v_hat) + eps
+        return w - lr * m_hat / denominator, m_new, v_new
+    return step
+
+
+register(Exercise(
+    id="ch06.adam_step",
+    title="One Adam step with bias correction",
+    reference=sol.adam_step,
+    what="the triple (w_new, m_new, v_new) of Adam's step number t (t = 1 for the first step) "
+         "with bias correction, for random vectors and step numbers, several values of eps and "
+         "of the betas, the first step from m = v = 0, a zero gradient and large values; the "
+         "inputs must not be changed in place.",
+    cases=_adam_cases,
+    edge_cases=[
+        Case((np.array([1.0, -2.0, 0.5]), np.zeros(3), np.zeros(3), np.array([0.3, -4.0, 1e-3]), 1,
+              0.01, 0.9, 0.999, 1e-8), label="the first step, from m = v = 0"),
+        Case((np.array([1.0, -2.0]), np.array([0.2, -0.1]), np.array([0.04, 0.01]), np.zeros(2), 4,
+              0.01, 0.9, 0.999, 1e-8), label="a zero gradient"),
+        Case((np.array([1e7, -4e7]), np.array([1e8, 2e8]), np.array([1e16, 5e16]), np.array([3e8, -1e8]),
+              10, 0.001, 0.9, 0.999, 1e-8), label="large values"),
+    ],
+    compare=_tuple_compare(["w_new", "m_new", "v_new"]),
+    mistakes=[
+        Mistake("no bias correction", _adam_wrong(bias=False),
+                "Your step has no bias correction: m and v start at zero, so divide them by "
+                "(1 - beta1^t) and (1 - beta2^t) before the update."),
+        Mistake("t off by one", _adam_wrong(shift=1),
+                "The bias correction uses the wrong power: t is already the number of this step "
+                "(1 for the first step), so use beta^t, not beta^(t + 1)."),
+        Mistake("eps inside", _adam_wrong(eps_inside=True),
+                "You put eps inside the square root. Adam adds eps after the root: sqrt(v_hat) + eps."),
+        Mistake("no root", _adam_wrong(root=False),
+                "You divided by v_hat itself: the denominator is the square root of v_hat (plus eps)."),
+        Mistake("squared after weighting", _adam_wrong(square_after=True),
+                "Your v_new squares (1 - beta2) together with the gradient. Only the gradient is "
+                "squared: v_new = beta2 v + (1 - beta2) grad^2."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- polyak_parameters
+def _polyak_cases(rng):
+    for _ in range(4):
+        mu = float(rng.uniform(0.01, 2.0))
+        yield Case((mu * float(10 ** rng.uniform(0.5, 4)), mu), label="random curvatures L > mu")
+
+
+def _polyak_wrong(*, root_kappa=True, square_momentum=True, lr_kind="polyak"):
+    def parameters(L, mu):
+        q = np.sqrt(L / mu) if root_kappa else L / mu
+        momentum = (q - 1) / (q + 1)
+        momentum = momentum ** 2 if square_momentum else momentum
+        lr = {"polyak": 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2, "gd": 2 / (L + mu),
+              "no square": 4 / (np.sqrt(L) + np.sqrt(mu))}[lr_kind]
+        return float(lr), float(momentum)
+    return parameters
+
+
+register(Exercise(
+    id="ch06.polyak_parameters",
+    title="Polyak's optimal heavy-ball parameters",
+    reference=sol.polyak_parameters,
+    what="the pair (lr, momentum) for random curvatures mu < L with condition numbers from 3 "
+         "to 10^4, a perfectly conditioned problem (L = mu, no momentum) and large curvatures.",
+    cases=_polyak_cases,
+    edge_cases=[Case((3.0, 3.0), label="L = mu (condition number 1)"),
+                Case((4e6, 1e4), label="large curvatures")],
+    compare=_tuple_compare(["lr", "momentum"], ["scalar", "scalar"]),
+    mistakes=[
+        Mistake("kappa without root", _polyak_wrong(root_kappa=False),
+                "Your momentum uses the condition number kappa itself; Polyak's formula uses its "
+                "square root, sqrt(kappa) = sqrt(L / mu)."),
+        Mistake("momentum not squared", _polyak_wrong(square_momentum=False),
+                "Your momentum is (sqrt(kappa) - 1) / (sqrt(kappa) + 1); Polyak's momentum is "
+                "the square of that ratio."),
+        Mistake("gradient-descent rate", _polyak_wrong(lr_kind="gd"),
+                "Your learning rate is the best one for plain gradient descent, 2 / (L + mu). "
+                "With momentum the best rate is 4 / (sqrt(L) + sqrt(mu))^2."),
+        Mistake("denominator not squared", _polyak_wrong(lr_kind="no square"),
+                "Your learning rate divides by sqrt(L) + sqrt(mu); the denominator is its square."),
+    ],
+))

@@ -1,0 +1,205 @@
+"""The built book as readers see it, in headless Chromium with the network switched off.
+
+For every page: it loads from disk (file://) with every request to the network refused, MathJax
+has rendered every formula (no raw TeX left), every image loads and has alt text, the solution
+dropdowns open, every internal link points to an existing page and anchor, and a screenshot is
+saved under _build/screenshots/.  `make test` builds the book before running these tests.
+"""
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pages():
+    if not HTML.exists():
+        return []
+    return sorted(p for p in (HTML / "book").glob("*.html"))
+
+
+PAGES = pages()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); browser tests skipped")
+    if not PAGES:
+        pytest.skip("the book is not built (run `make book`); browser tests skipped")
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A page whose every non-file request is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    blocked = []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page, blocked, errors
+    context.close()
+
+
+def open_page(page, path):
+    page.goto(path.as_uri(), wait_until="load")
+    if not page.locator("script[src*='mathjax']").count():
+        return                                    # Sphinx adds MathJax only to pages with maths
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+    page.evaluate("MathJax.startup.promise")
+
+
+def test_there_are_pages_to_test():
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); browser tests skipped")
+    assert PAGES, "the book is not built: run `make book` first"
+    assert {"intro.html", "01_basics.html"} <= {p.name for p in PAGES}
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_page_renders_offline(offline_page, path):
+    page, blocked, errors = offline_page
+    open_page(page, path)
+    # Only the launch/repository links point to the network; nothing is *loaded* from it.
+    needed = [u for u in blocked if not u.startswith(("https://mybinder.org", "https://colab"))]
+    assert not needed, f"{path.name} tried to load from the network: {needed[:5]}"
+    assert not errors, f"JavaScript errors on {path.name}: {errors[:3]}"
+
+    # MathJax rendered every formula: no raw TeX delimiters left in the visible text.
+    raw = page.evaluate("""() => {
+        const found = [];
+        document.querySelectorAll('.math, .MathJax_Preview').forEach(el => {
+            if (!el.querySelector('mjx-container') && /\\\\\\(|\\\\\\[|\\$\\$/.test(el.textContent))
+                found.push(el.textContent.slice(0, 60));
+        });
+        return found;
+    }""")
+    assert not raw, f"unrendered maths on {path.name}: {raw[:3]}"
+    assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
+    if page.locator(".math").count():
+        assert page.locator("mjx-container").count() > 0
+
+    # Every image loads and has alt text.
+    images = page.evaluate("""() => Array.from(document.images).map(img => ({
+        src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0,
+        alt: (img.getAttribute('alt') || '').trim()}))""")
+    broken = [i["src"] for i in images if not i["ok"]]
+    no_alt = [i["src"] for i in images if not i["alt"]]
+    assert not broken, f"images that did not load on {path.name}: {broken}"
+    assert not no_alt, f"images without alt text on {path.name}: {no_alt}"
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{path.stem}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p.name[:2].isdigit()], ids=lambda p: p.name)
+def test_solution_dropdowns_open(offline_page, path):
+    page, _, _ = offline_page
+    open_page(page, path)
+    solutions = page.locator("div.solution.dropdown")
+    assert solutions.count() >= 4, "every chapter has at least four solutions"
+    for k in range(solutions.count()):
+        solution = solutions.nth(k)
+        body = solution.locator("div.highlight").first
+        assert not body.is_visible(), "a solution is visible before the reader asks for it"
+        solution.locator("button.toggle-button").first.click()
+        body.wait_for(state="visible", timeout=5_000)
+    page.screenshot(path=str(SHOTS / f"{path.stem}-solutions-open.png"), full_page=False)
+
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+
+
+def _parse(path):
+    parser = _Anchors()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_internal_links_resolve():
+    if not PAGES:
+        pytest.skip("the book is not built (run `make book`)")
+    broken = []
+    for path in sorted(HTML.rglob("*.html")):
+        if "_static" in path.parts:
+            continue
+        for href in _parse(path).links:
+            url = urlparse(href)
+            if url.scheme or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (path.parent / unquote(url.path)).resolve() if url.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{path.relative_to(HTML)} -> {href}")
+            elif url.fragment and target.suffix == ".html" and url.fragment not in _parse(target).ids:
+                broken.append(f"{path.relative_to(HTML)} -> {href} (no such anchor)")
+    assert not broken, "\n".join(broken[:20])
+
+
+def test_animations_are_self_contained_and_play(offline_page):
+    with_animation = [p for p in PAGES if "gd-animation" in p.read_text(encoding="utf-8")]
+    assert with_animation, "no chapter has an animation"
+    page, _, errors = offline_page
+    for path in with_animation:
+        open_page(page, path)
+        player = page.locator(".gd-animation").first
+        player.scroll_into_view_if_needed()
+        lines = player.locator("polyline")
+        full = lines.first.get_attribute("points")
+        player.locator("input[type=range]").fill("0")
+        assert len(lines.first.get_attribute("points")) < len(full), "the slider moves the animation"
+        player.locator("button").click()
+        page.wait_for_timeout(600)
+        assert "Pause" in player.locator("button").inner_text() or \
+            len(lines.first.get_attribute("points")) > 0
+    assert not errors
+
+
+def test_a_zip_of_the_html_works_from_disk(tmp_path, offline_page):
+    """Readers can download the book: an unzipped copy in another folder works offline."""
+    if not PAGES:
+        pytest.skip("the book is not built (run `make book`)")
+    archive = shutil.make_archive(str(tmp_path / "book"), "zip", HTML)
+    unpacked = tmp_path / "unpacked"
+    shutil.unpack_archive(archive, unpacked)
+    page, blocked, errors = offline_page
+    open_page(page, unpacked / "book" / "01_basics.html")
+    assert page.locator("mjx-container").count() > 10
+    assert not [u for u in blocked if not re.match(r"https://(mybinder|colab)", u)]
