@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PYTEST := $(PY) -m pytest
-JB     := $(BIN)/jupyter-book build . -W -n --keep-going
+JB     := GDCOURSE_STATIC=1 $(BIN)/jupyter-book build . -W -n --keep-going
 export GDCOURSE_PROGRESS_FILE ?= $(CURDIR)/_build/progress.json
 
 # MathJax 3 is served from the book itself, so formulas render with no network.
@@ -61,7 +61,7 @@ test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js browser
 	$(PYTEST) -m browser tests/test_browser.py
 
 test-binder: $(VENV)/.test-deps
-	$(PYTEST) -m slow tests/test_binder.py
+	$(PYTEST) -m slow -s tests/test_binder.py
 
 lab: $(VENV)/.book-deps
 	$(BIN)/jupyter lab book/

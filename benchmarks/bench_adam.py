@@ -7,7 +7,10 @@ Run from the repository root::
 Three numbers, each the median over ``--steps`` rounds after warm-up (every round
 times each of the three once, so that they share the machine's load):
 
-* gdcourse: ``w = opt.step(w, g)`` with :class:`gdcourse.optim.Adam`;
+* gdcourse: ``w = opt.step(w, g)`` with :class:`gdcourse.optim.Adam`, whose every result
+  is a new array; in this loop the caller drops each result one step later, so the
+  optimizer writes step ``k + 2`` into the array of step ``k`` (no allocation, no page
+  faults) and the script prints how many distinct arrays all the steps returned (2);
 * torch: ``torch.optim.Adam(foreach=True).step()`` on the same data, with
   ``torch.set_num_threads(--threads)`` (NumPy's element-wise operations use one thread);
 * the memory-traffic floor: an Adam step must read w, g, m, v and write w, m, v, i.e.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import weakref
 
 import numpy as np
 import torch
@@ -51,13 +55,15 @@ def copy_step(n):
     return lambda: np.copyto(dst, src)
 
 
-def gdcourse_step(w0, g):
+def gdcourse_step(w0, g, returned):
+    """One ``w = opt.step(w, g)``; a weak reference to each result goes to ``returned``."""
     opt = Adam(lr=1e-3)
     w = w0
 
     def step():
         nonlocal w
         w = opt.step(w, g)
+        returned.append(weakref.ref(w))                 # does not keep the result alive
 
     return step
 
@@ -84,8 +90,11 @@ def main():
 
     rng = np.random.default_rng(0)
     w0, g = rng.standard_normal(args.n), rng.standard_normal(args.n)
-    seconds = interleaved_medians({"copy": copy_step(args.n), "ours": gdcourse_step(w0, g),
-                                   "torch": torch_step(w0, g)}, args.steps)
+    returned = []
+    steps = {"copy": copy_step(args.n), "ours": gdcourse_step(w0, g, returned),
+             "torch": torch_step(w0, g)}
+    seconds = interleaved_medians(steps, args.steps)
+    alive = {id(ref()) for ref in returned if ref() is not None}   # the optimizer still lives
     bandwidth = 2 * args.n * 8 / seconds["copy"]
     floor = 7 * args.n * 8 / bandwidth
     ours, theirs = seconds["ours"], seconds["torch"]
@@ -98,6 +107,8 @@ def main():
           f"np.copyto bandwidth {bandwidth / 1e9:.1f} GB/s)")
     print(f"  gdcourse / torch   {ours / theirs:8.2f}")
     print(f"  gdcourse / floor   {ours / floor:8.2f}")
+    print(f"  gdcourse returned {len(returned)} results in {len(alive)} distinct arrays, "
+          f"{sum(ref() is None for ref in returned)} results freed")
 
 
 if __name__ == "__main__":

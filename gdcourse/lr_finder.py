@@ -114,7 +114,11 @@ def lr_range_test(objective, w0, lr_min=1e-5, lr_max=10.0, n_steps=100, *, batch
                 break
     losses = np.array(losses)
     lrs = rates[:len(losses)]
-    lr_at_min = float(lrs[np.nanargmin(np.where(np.isfinite(losses), losses, np.nan))])
+    finite = np.isfinite(losses)
+    if not finite.any():
+        raise ValueError(f"the loss was not finite even after the first step, with "
+                         f"lr_min={lr_min!r}: choose a smaller lr_min")
+    lr_at_min = float(lrs[np.argmin(np.where(finite, losses, np.inf))])
     return LRRangeResult(lrs=lrs, losses=losses, lr_at_min=lr_at_min,
                          suggestion=lr_at_min / safety, stopped_early=stopped)
 
@@ -122,13 +126,20 @@ def lr_range_test(objective, w0, lr_min=1e-5, lr_max=10.0, n_steps=100, *, batch
 def _batches(objective, batch_size, random_state):
     """An endless iterator of row indices (``None`` for every step without mini-batches)."""
     if batch_size is None:
-        while True:
-            yield None
+        return iter(lambda: None, 0)                 # yields None forever
     batch_size = check_positive_int(batch_size, "batch_size")
     n_samples = getattr(objective, "n_samples", None)
     if n_samples is None:
         raise ValueError("batch_size needs a data objective (with n_samples and grad(w, rows=...))")
-    rng = np.random.default_rng(random_state)
+    try:
+        rng = np.random.default_rng(random_state)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"random_state must be None, an integer or a numpy Generator, "
+                         f"got {random_state!r}") from exc
+    return _shuffled_batches(n_samples, batch_size, rng)
+
+
+def _shuffled_batches(n_samples, batch_size, rng):
     while True:
         order = rng.permutation(n_samples)
         for start in range(0, n_samples, batch_size):

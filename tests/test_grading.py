@@ -287,3 +287,29 @@ def test_cli_fails_on_unsolved_notebook_and_missing_file(tmp_path):
     done = _cli("book/01_basics.ipynb", "book/missing.ipynb", env_file=tmp_path / "p.json")
     assert done.returncode == 1
     assert "0 of 5 exercises passed" in done.stdout and "no such notebook" in done.stdout
+
+
+# ------------------------------------------------------------------ value exercises
+@pytest.fixture
+def value_exercise():
+    from gdcourse.grading import Exercise, Mistake, register
+    from gdcourse.grading.core import _REGISTRY
+
+    exercise = register(Exercise(
+        id="ch01.demo_value", title="A value", reference=0.25, kind="value", output="scalar",
+        what="the number", mistakes=[Mistake("doubled", 0.5, "twice"), Mistake("neg", -0.25, "sign"),
+                                     Mistake("tiny", 0.025, "decimal point")]))
+    yield exercise
+    del _REGISTRY[exercise.id]
+
+
+def test_value_exercise_accepts_value_and_rejects_a_function(value_exercise):
+    assert check("ch01.demo_value", 0.25).passed
+    assert check("ch01.demo_value", ...).status == "not_attempted"
+    function = check("ch01.demo_value", lambda: 0.25)
+    assert not function.passed and "got a function" in function.summary
+    assert check("ch01.demo_value", 0.5).hint == "twice"
+    assert check("ch01.demo_value", 0.025).hint == "decimal point"
+    assert "single number" in check("ch01.demo_value", "0.25").summary
+    assert "Your answer is None" in check("ch01.demo_value", None).summary
+    assert not check("ch01.demo_value", float("nan")).passed

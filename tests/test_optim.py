@@ -1,7 +1,10 @@
-"""gdcourse.optim: trajectories against torch.optim, textbook forms, convergence rates, API."""
+"""gdcourse.optim: trajectories against torch.optim, textbook forms, convergence rates, API,
+returned arrays (new, never modified afterwards, recycled only once dropped)."""
 
 import math
 import re
+import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -401,21 +404,6 @@ def make(name, **extra):
     return getattr(optim, name)(**{**kwargs, **extra})
 
 
-@pytest.mark.parametrize("name", ALL_CLASSES)
-def test_step_leaves_grad_and_initial_params_untouched(name):
-    opt = make(name)
-    w0 = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
-    w0_before = w0.copy()
-    w = w0
-    for _ in range(3):
-        g = 2 * w + 0.5
-        g_before = g.copy()
-        w = opt.step(w, g)
-        np.testing.assert_array_equal(g, g_before)
-    np.testing.assert_array_equal(w0, w0_before)
-    assert not np.array_equal(w, w0)
-
-
 @pytest.mark.parametrize("shape", [(), (5,), (2, 3, 4)])
 @pytest.mark.parametrize("name", ALL_CLASSES)
 def test_any_shape_gives_the_same_numbers_as_a_flat_vector(name, shape):
@@ -438,20 +426,6 @@ def test_float32_parameters_stay_float32(name):
     w = opt.step(w, 2 * w)
     assert w.dtype == np.float32
     assert all(a.dtype == np.float32 for a in opt.state.values() if isinstance(a, np.ndarray))
-
-
-def test_returned_buffer_is_reused_and_foreign_arrays_are_copied():
-    opt = optim.SGD(lr=0.5)
-    w0 = np.array([1.0, 2.0])
-    w1 = opt.step(w0, w0)
-    w2 = opt.step(w1, w1)
-    assert w2 is w1                                     # updated in place, no copy
-    np.testing.assert_array_equal(w2, [0.25, 0.5])
-    other = np.array([4.0, 4.0])
-    w3 = opt.step(other, other)
-    np.testing.assert_array_equal(w3, [2.0, 2.0])
-    np.testing.assert_array_equal(other, [4.0, 4.0])     # a foreign array is never written
-    np.testing.assert_array_equal(w0, [1.0, 2.0])
 
 
 @pytest.mark.parametrize("params, grad, message", [
@@ -521,3 +495,148 @@ def test_grad_aliasing_the_returned_buffer_is_read_before_the_update(name):
         w = aliased.step(w, w)
         v = copied.step(v, v.copy())
     np.testing.assert_array_equal(w, v)
+
+
+# --------------------------------------------------------------------------- returned arrays
+
+def large_problem(n=2 * optim.CHUNK + 7, seed=4):
+    """w0 and the gradient of a diagonal quadratic, larger than one Adam chunk."""
+    rng = np.random.default_rng(seed)
+    scale, target, w0 = rng.uniform(0.1, 10.0, n), rng.standard_normal(n), rng.standard_normal(n)
+    return w0, lambda w: scale * (w - target)
+
+
+def problems(name):
+    """(w0, grad, steps): the matrix problem, and for Adam and AdamW a multi-chunk one too."""
+    cases = [(W0, matrix_grad, 30)]
+    if name in ("Adam", "AdamW"):
+        cases.append((*large_problem(), 5))
+    return cases
+
+
+@pytest.mark.parametrize("name", ALL_CLASSES)
+def test_a_trajectory_kept_as_returned_is_correct_and_never_modified(name):
+    for w0, grad, n in problems(name):
+        opt, w, path, snapshots = make(name), w0, [], []
+        for _ in range(n):
+            w = opt.step(w, grad(w))
+            path.append(w)                              # the course's natural idiom
+            snapshots.append(w.copy())
+        assert len({id(w) for w in path}) == n
+        assert not any(np.may_share_memory(a, b) for i, a in enumerate(path) for b in path[:i])
+        for kept, snapshot in zip(path, snapshots):     # later steps left every result alone
+            assert kept.tobytes() == snapshot.tobytes()
+        np.testing.assert_array_equal(np.array(path), run_ours(make(name), w0, grad, n))
+
+
+@pytest.mark.parametrize("name", ALL_CLASSES)
+def test_step_never_modifies_params_or_grad(name):
+    for w0, grad, n in problems(name):
+        opt, w = make(name), w0
+        w0_bytes = w0.tobytes()
+        for k in range(n):
+            g = w if k % 3 == 2 else grad(w)            # sometimes grad is params itself
+            w_bytes, g_bytes = w.tobytes(), g.tobytes()
+            w_new = opt.step(w, g)
+            assert w.tobytes() == w_bytes and g.tobytes() == g_bytes
+            assert not np.may_share_memory(w_new, w) and not np.may_share_memory(w_new, g)
+            w = w_new
+        assert w0.tobytes() == w0_bytes
+
+
+@pytest.mark.parametrize("name", ALL_CLASSES)
+def test_the_plain_loop_recycles_the_result_of_two_steps_before(name):
+    """In ``w = opt.step(w, g)`` the caller drops each result one step later: step k + 2
+    writes into the very array returned by step k, so the loop allocates two arrays."""
+    for w0, grad, n in problems(name):
+        opt, w, returned = make(name), w0, []
+        for _ in range(n):
+            w = opt.step(w, grad(w))
+            returned.append(weakref.ref(w))             # watches w without holding it
+        arrays = [ref() for ref in returned]
+        assert all(a is not None for a in arrays)
+        assert len({id(a) for a in arrays}) == 2
+        assert all(arrays[k] is arrays[k + 2] for k in range(n - 2))
+        np.testing.assert_array_equal(w, run_ours(make(name), w0, grad, n)[-1])
+
+
+HOLDERS = {
+    "list": lambda w: w,
+    "view": lambda w: w.reshape(-1)[1:],
+    "memoryview": memoryview,
+    "torch": lambda w: torch.from_numpy(w),
+}
+
+
+@pytest.mark.parametrize("holder", HOLDERS)
+@pytest.mark.parametrize("name", ["SGD", "Adam", "NAdam"])
+def test_a_result_the_caller_still_references_is_never_reused(name, holder):
+    opt, w, kept, snapshots = make(name), W0, [], []
+    for _ in range(6):
+        w = opt.step(w, matrix_grad(w))
+        kept.append(HOLDERS[holder](w))                 # only this keeps the result alive
+        snapshots.append(w.reshape(-1)[1:].copy() if holder == "view" else w.copy())
+    for held, snapshot in zip(kept, snapshots):
+        assert np.asarray(held).tobytes() == snapshot.tobytes()
+
+
+def test_nested_calls_and_foreign_params_give_the_same_numbers():
+    """A result referenced only by the running call is not reused during that call."""
+    g = np.array([1.0, -2.0])
+    opt = optim.SGD(lr=0.5, momentum=0.5)
+    w3 = opt.step(opt.step(opt.step(np.zeros(2), g), g), g)
+    reference = run_ours(optim.SGD(lr=0.5, momentum=0.5), np.zeros(2), lambda w: g, n=3)
+    np.testing.assert_array_equal(w3, reference[-1])
+    other = np.array([4.0, 4.0])
+    w4 = opt.step(other, g)                             # restart from a caller's array
+    np.testing.assert_array_equal(other, [4.0, 4.0])
+    assert w4 is not other and w4 is not w3
+    np.testing.assert_allclose(w4, other - 0.5 * (0.5 * 1.75 + 1.0) * g)   # b_4 = 1.875 g
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_non_contiguous_params_and_grad_give_the_same_numbers(name):
+    big = np.linspace(-1.0, 1.0, 48).reshape(6, 8)
+    strided, dense = big[:, ::2], np.ascontiguousarray(big[:, ::2])
+    fortran = np.asfortranarray(dense)
+    results = []
+    for w0 in (dense, strided, fortran):
+        opt, w = make(name), w0
+        for _ in range(4):
+            w = opt.step(w, (2 * w - 1)[::-1][::-1])    # a gradient of the same layout
+        assert w.flags.c_contiguous
+        results.append(w)
+    np.testing.assert_array_equal(results[1], results[0])
+    np.testing.assert_array_equal(results[2], results[0])
+    assert big.tobytes() == np.linspace(-1.0, 1.0, 48).tobytes()
+
+
+def test_without_reference_counts_every_result_is_new(monkeypatch):
+    """Where the counts are unreliable (calibrated to None) nothing is recycled."""
+    monkeypatch.setattr(optim, "_REFCOUNT_WHEN_UNREFERENCED", None)
+    opt, w, returned = optim.Adam(lr=0.1), W0, []
+    for _ in range(5):
+        w = opt.step(w, matrix_grad(w))
+        returned.append(weakref.ref(w))
+    alive = [ref() for ref in returned]                 # the optimizer remembers two
+    assert [a is not None for a in alive] == [False, False, False, True, True]
+    assert alive[3] is not alive[4]
+    del alive
+    np.testing.assert_array_equal(w, run_ours(optim.Adam(lr=0.1), W0, n=5)[-1])
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="CPython reference counts")
+def test_reference_count_calibration_on_cpython():
+    assert optim._REFCOUNT_WHEN_UNREFERENCED is not None
+    items = [np.empty(3)]
+    assert optim._refcount_of_item(items, 0) == optim._REFCOUNT_WHEN_UNREFERENCED
+    view = items[0][1:]                                  # noqa: F841 (a view holds its base)
+    assert optim._refcount_of_item(items, 0) == optim._REFCOUNT_WHEN_UNREFERENCED + 1
+
+
+def test_reset_forgets_the_recycled_results():
+    opt, w = optim.SGD(lr=0.1), np.ones(3)
+    for _ in range(3):
+        w = opt.step(w, w)
+    opt.reset()
+    assert opt._outputs == [] and opt.t == 0

@@ -30,6 +30,8 @@ def execute(path: Path, timeout: int = 900) -> float:
 
 
 def main(paths):
+    # Static figures instead of sliders, as in the book build and under nbval.
+    os.environ["GDCOURSE_STATIC"] = "1"
     # Learners' progress must not be touched by building the course.
     os.environ.setdefault("GDCOURSE_PROGRESS_FILE", os.path.join(tempfile.mkdtemp(), "progress.json"))
     for name in paths:

@@ -339,6 +339,9 @@ def grade_value(exercise: Exercise, answer) -> Result:
     if callable(answer) and not callable(exercise.reference):
         return result.fail("`check` expected a value, but got a function. Call your function "
                            "and pass its result.")
+    if answer is None:
+        return result.fail("Your answer is None. Assign your value to the answer variable "
+                           "(a function that only prints returns None).")
     problem = output_problem(exercise.output, answer, exercise.reference)
     if problem:
         return result.fail(f"Your answer is {problem.removeprefix('returned ')}")

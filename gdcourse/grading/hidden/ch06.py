@@ -127,9 +127,9 @@ register(Exercise(
         Mistake("heavy ball", _heavy_ball,
                 "This is the heavy-ball (plain momentum) step: w moves along the buffer alone. "
                 "Nesterov's step looks ahead: it moves along grad + momentum * b_new."),
-        Mistake("old buffer", lambda w, b, g, lr, mu: (w - lr * (g + mu * b), mu * b + g),
-                "Your b_new is right, but the step of w used the old buffer b. The look-ahead "
-                "term uses the updated buffer b_new."),
+        Mistake("gradient term dropped", lambda w, b, g, lr, mu: (w - lr * mu * (mu * b + g), mu * b + g),
+                "Your b_new is right, but the step of w lacks the gradient itself: Nesterov's "
+                "direction is the current gradient plus the look-ahead term momentum * b_new."),
         Mistake("wrong sign", lambda w, b, g, lr, mu: (w + lr * (g + mu * (mu * b + g)), mu * b + g),
                 "Your w moves uphill: the step subtracts lr * (grad + momentum * b_new)."),
         Mistake("dampened buffer", lambda w, b, g, lr, mu: (w - lr * (g + mu * (mu * b + (1 - mu) * g)),

@@ -1,0 +1,327 @@
+"""Hidden tests for chapter 3, Convergence."""
+
+import math
+
+import numpy as np
+
+from ...solutions import ch03 as sol
+from ..core import Case, Exercise, Mistake, register
+
+# --------------------------------------------------------------------------- should_stop
+# The answer is a name or None.  The grader compares one-hot codes, so that a wrong name is
+# simply "another category" (never "twice the expected value").
+OUTCOMES = (None, "grad_tol", "loss_tol", "patience", "max_iter")
+_INVALID = len(OUTCOMES)
+
+
+def _one_hot(value):
+    code = np.zeros(len(OUTCOMES) + 1)
+    try:
+        valid = value is None or (isinstance(value, str) and value in OUTCOMES)
+    except TypeError:
+        valid = False
+    code[OUTCOMES.index(value) if valid else _INVALID] = 1.0
+    return code
+
+
+def _run_should_stop(function, case):
+    return _one_hot(function(*case.args, **case.kwargs))
+
+
+def _compare_should_stop(got, expected, case):
+    if got[_INVALID]:
+        return ("Your function returned something that is neither None nor one of the names "
+                "'grad_tol', 'loss_tol', 'patience', 'max_iter' (check the spelling and the "
+                "`return` statements).")
+    if not np.array_equal(got, expected):
+        return ("Your function named the wrong criterion (or None where a criterion fires, "
+                "or a criterion where the run should continue).")
+    return None
+
+
+def _stop_case(losses, grad_norm, max_iter, loss_tol, grad_tol, patience, label):
+    return Case((np.asarray(losses, dtype=float), float(grad_norm), int(max_iter), float(loss_tol),
+                 float(grad_tol), int(patience)), label=label)
+
+
+def _decreasing(rng, n):
+    """A strictly decreasing loss history of length n, like gradient descent on a bowl."""
+    return float(rng.uniform(1, 5)) + float(rng.uniform(5, 50)) * np.exp(-rng.uniform(0.05, 0.4) * np.arange(n))
+
+
+def _should_stop_cases(rng):
+    n = int(rng.integers(8, 30))
+    losses = _decreasing(rng, n)
+    yield _stop_case(losses, rng.uniform(0.1, 5), n + 5, 0.5, 1e-6, 10, "a run that is still improving")
+
+    n = int(rng.integers(8, 30))
+    yield _stop_case(_decreasing(rng, n), rng.uniform(1e-9, 1e-7), n + 5, 0.5, 1e-6, 10,
+                     "a run whose gradient became tiny")
+
+    losses = _decreasing(rng, int(rng.integers(8, 30)))
+    yield _stop_case(losses, rng.uniform(0.1, 5), 1000, losses[-1] + 0.01, 1e-6, 10,
+                     "a run whose loss fell below the threshold")
+
+    # The loss reached its best value, then oscillated above it (a spike, then slowly back).
+    patience = int(rng.integers(3, 8))
+    head = _decreasing(rng, int(rng.integers(5, 15)))
+    spike = head[-1] + float(rng.uniform(2, 4)) - np.linspace(0, 1.5, patience + 2)
+    yield _stop_case(np.concatenate([head, spike]), rng.uniform(0.1, 5), 1000, 0.5, 1e-6, patience,
+                     "a run whose loss jumped up and then came slowly back without beating its best")
+
+    n = int(rng.integers(8, 30))
+    yield _stop_case(_decreasing(rng, n), rng.uniform(0.1, 5), n - 1, 0.5, 1e-6, 100,
+                     "a run that used its whole budget")
+
+
+_EDGE_STOP = [
+    _stop_case([3.0], 1.0, 0, 0.5, 1e-6, 5, "a budget of zero iterations (only w_0)"),
+    _stop_case([9.0, 5.0, 4.0], 0.0, 100, 0.5, 1e-6, 5, "a zero gradient"),
+    _stop_case([9.0, 5.0, 4.0, 3.0], 0.25, 100, 0.5, 0.25, 5, "a gradient norm exactly at the tolerance"),
+    _stop_case([9.0, 5.0, 4.0, 3.0], 2.0, 100, 3.0, 1e-6, 5, "a loss exactly at the threshold"),
+    _stop_case([9.0, 5.0, 3.0, 3.5, 3.2, 3.1], 2.0, 100, 0.5, 1e-6, 3,
+               "a best loss exactly `patience` iterations old"),
+    _stop_case([9.0, 5.0, 4.0, 3.0, 2.5], 2.0, 5, 0.5, 1e-6, 10, "a run one step before its budget"),
+    _stop_case([9.0, 5.0, 4.0, 3.0, 2.5], 1e-8, 4, 0.5, 1e-6, 10,
+               "a run that meets the gradient tolerance on the last step of its budget"),
+    _stop_case([4e12, 2e12, 1e12], 3e9, 50, 1.0, 1e-6, 5, "large values"),
+]
+
+
+def _stop_max_iter_first(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    if len(losses) - 1 >= max_iter:
+        return "max_iter"
+    return sol.should_stop(losses, grad_norm, max_iter + 10 ** 9, loss_tol, grad_tol, patience)
+
+
+def _stop_t_off_by_one(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    verdict = sol.should_stop(losses, grad_norm, max_iter + 10 ** 9, loss_tol, grad_tol, patience)
+    if verdict is None and len(losses) >= max_iter:
+        return "max_iter"
+    return verdict
+
+
+def _stop_strict(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    if grad_norm < grad_tol:
+        return "grad_tol"
+    if losses[-1] < loss_tol:
+        return "loss_tol"
+    return sol.should_stop(losses, np.inf, max_iter, -np.inf, grad_tol, patience)
+
+
+def _stop_previous_loss(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    t = len(losses) - 1
+    if grad_norm <= grad_tol:
+        return "grad_tol"
+    if losses[-1] <= loss_tol:
+        return "loss_tol"
+    if t >= patience and losses[-1] >= losses[-1 - patience]:
+        return "patience"
+    if t >= max_iter:
+        return "max_iter"
+    return None
+
+
+def _stop_patience_off_by_one(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    return sol.should_stop(losses, grad_norm, max_iter, loss_tol, grad_tol, patience + 1)
+
+
+register(Exercise(
+    id="ch03.should_stop",
+    title="A stopping rule",
+    reference=sol.should_stop,
+    what="the criterion (or None) for runs that are still improving, reached a tiny gradient, a "
+         "small loss, stalled, or spent their budget; tolerances met exactly; a zero gradient; a "
+         "budget of zero; several criteria at once; large values.",
+    cases=_should_stop_cases,
+    edge_cases=_EDGE_STOP,
+    output="any",
+    run=_run_should_stop,
+    compare=_compare_should_stop,
+    mistakes=[
+        Mistake("budget checked first", _stop_max_iter_first,
+                "When the budget runs out at the same moment as a tolerance is met, report the "
+                "tolerance: check grad_tol, loss_tol and patience before max_iter."),
+        Mistake("t off by one", _stop_t_off_by_one,
+                "Your budget runs out one step early: losses holds w_0 too, so the number of "
+                "updates done so far is len(losses) - 1."),
+        Mistake("strict inequalities", _stop_strict,
+                "A tolerance is met when the value is *at or below* it: use <=, not <."),
+        Mistake("patience against an old loss", _stop_previous_loss,
+                "Patience is about the *best* loss so far: count the iterations since the lowest "
+                "loss, not whether the last loss beats the one `patience` steps ago."),
+        Mistake("patience off by one", _stop_patience_off_by_one,
+                "Your patience waits one iteration too long: stop as soon as the best loss is "
+                "`patience` iterations old."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- condition_number
+def _spd(rng, eigenvalues):
+    n = len(eigenvalues)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    A = (Q * eigenvalues) @ Q.T
+    return (A + A.T) / 2
+
+
+def _condition_cases(rng):
+    for n in (2, 3, 5, 8):
+        eigenvalues = np.exp(rng.uniform(-2, 5, n))
+        yield Case((_spd(rng, eigenvalues),), label=f"a random {n} x {n} symmetric positive definite matrix")
+    X = rng.standard_normal((40, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, 2.0]
+    Z = np.column_stack([np.ones(40), X])
+    yield Case((Z.T @ Z / 40,), label="the Hessian of a least-squares problem with unscaled features")
+
+
+register(Exercise(
+    id="ch03.condition_number",
+    title="The condition number",
+    reference=sol.condition_number,
+    output="scalar",
+    rtol=1e-7,
+    what="the largest over the smallest eigenvalue for random rotated symmetric positive definite matrices of "
+         "several sizes, a least-squares Hessian, a 1 x 1 matrix, a multiple of the identity, a "
+         "diagonal matrix and large entries.",
+    cases=_condition_cases,
+    edge_cases=[Case((np.array([[7.0]]),), label="a 1 x 1 matrix"),
+                Case((3.0 * np.eye(4),), label="a multiple of the identity"),
+                Case((np.diag([0.5, 8.0, 2.0]),), label="a diagonal matrix"),
+                Case((np.array([[2e8, 1e8], [1e8, 3e8]]),), label="large entries")],
+    mistakes=[
+        Mistake("inverted", lambda A: 1 / sol.condition_number(A),
+                "Your ratio is upside down: kappa = L / mu is at least 1."),
+        Mistake("diagonal entries",
+                lambda A: np.max(np.diag(A)) / np.min(np.diag(A)),
+                "You used the diagonal entries of A. They are the eigenvalues only when A is "
+                "diagonal; a rotated matrix needs its eigenvalues (np.linalg.eigvalsh)."),
+        Mistake("difference", lambda A: np.ptp(np.linalg.eigvalsh(A)),
+                "You subtracted the eigenvalues; the condition number is a ratio."),
+        Mistake("only L", lambda A: np.max(np.linalg.eigvalsh(A)),
+                "You returned the largest eigenvalue L alone; kappa compares it with the smallest."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- predicted_iterations
+def _ratio_far_from_integer(kappa, eps):
+    q = (kappa - 1) / (kappa + 1)
+    x = math.log(eps) / math.log(q)
+    return abs(x - round(x)) > 1e-6
+
+
+def _iterations_cases(rng):
+    found = 0
+    while found < 6:
+        kappa = float(np.exp(rng.uniform(np.log(1.5), np.log(2e4))))
+        eps = float(np.exp(rng.uniform(np.log(1e-12), np.log(0.3))))
+        if _ratio_far_from_integer(kappa, eps):
+            found += 1
+            yield Case((kappa, eps), label="a random condition number and tolerance")
+
+
+register(Exercise(
+    id="ch03.predicted_iterations",
+    title="Predicting the number of iterations",
+    reference=sol.predicted_iterations,
+    output="int",
+    what="the smallest whole number T with q^T <= eps for random kappa in [1.5, 20000] and eps in "
+         "[1e-12, 0.3], kappa just above 1, a very large kappa and a tolerance close to 1.",
+    cases=_iterations_cases,
+    edge_cases=[Case((1.001, 1e-6), label="a condition number just above 1"),
+                Case((10.0, 1e-3), label="kappa = 10 and eps = 1e-3"),
+                Case((1e6, 1e-8), label="a very large condition number"),
+                Case((4.0, 0.9), label="a tolerance close to 1")],
+    mistakes=[
+        Mistake("rate of the 1/L step",
+                lambda kappa, eps: int(np.ceil(np.log(eps) / np.log(1 - 1 / kappa))),
+                "You used the rate 1 - 1/kappa of the step 1/L. With the step 2/(L + mu) the rate "
+                "is (kappa - 1) / (kappa + 1)."),
+        Mistake("rounded down",
+                lambda kappa, eps: int(np.log(eps) / np.log((kappa - 1) / (kappa + 1))),
+                "You rounded down (int() truncates): after that many steps q^T is still above eps. "
+                "Round up with np.ceil."),
+        Mistake("large-kappa approximation",
+                lambda kappa, eps: int(np.ceil(kappa / 2 * np.log(1 / eps))),
+                "You used the approximation (kappa / 2) ln(1/eps), which is only good for large "
+                "kappa; compute the exact ln(eps) / ln(q)."),
+        Mistake("fraction upside down",
+                lambda kappa, eps: int(np.ceil(np.log((kappa - 1) / (kappa + 1)) / np.log(eps))),
+                "Solve q^T = eps for T: T = ln(eps) / ln(q). Your fraction is upside down."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- early_stopping
+def _validation_curve(rng, n):
+    """A validation loss: falls, then rises (overfitting), with noise."""
+    t = np.arange(n)
+    turn = rng.uniform(0.2, 0.6) * n
+    return 1 + 0.002 * (t - turn) ** 2 + rng.normal(0, 0.02, n)
+
+
+def _early_cases(rng):
+    for n in (30, 60):
+        yield Case((_validation_curve(rng, n), int(rng.integers(3, 8))),
+                   label="a noisy validation curve that falls and then rises")
+    # A long plateau, then a better minimum that patience never reaches.
+    patience = int(rng.integers(3, 6))
+    head = np.sort(rng.uniform(2, 5, 6))[::-1]
+    plateau = head[-1] + rng.uniform(0.01, 0.5, patience + 3)
+    tail = head[-1] - np.sort(rng.uniform(0.1, 1.0, 4))
+    yield Case((np.concatenate([head, plateau, tail]), patience),
+               label="a curve that stalls longer than the patience before it improves again")
+    values = _validation_curve(rng, 40)
+    yield Case((values, 100), label="a patience longer than the run")
+
+
+register(Exercise(
+    id="ch03.early_stopping",
+    title="Early stopping",
+    reference=sol.early_stopping,
+    output="int",
+    what="the epoch whose parameters early stopping keeps, for noisy validation curves, a curve "
+         "that improves again after patience ran out, exact ties, a patience longer than the run, "
+         "a single epoch and large values.",
+    cases=_early_cases,
+    edge_cases=[Case((np.array([0.7]), 3), label="a single epoch"),
+                Case((np.array([5.0, 4.0, 4.0, 4.0, 4.5, 3.0]), 3),
+                     label="exact ties with the best loss"),
+                Case((np.array([5.0, 4.0, 4.2, 4.1, 3.9, 4.3, 4.4, 4.5]), 2),
+                     label="a curve with a stall exactly as long as the patience"),
+                Case((np.array([3e9, 2e9, 2.5e9, 2.7e9, 2.9e9, 3.1e9]), 3), label="large values")],
+    mistakes=[
+        Mistake("global minimum", lambda val_losses, patience: int(np.argmin(val_losses)),
+                "You returned the best epoch of the whole curve. Early stopping never sees the "
+                "epochs after it stops: find the best epoch only up to the stopping point."),
+        Mistake("stopping epoch", lambda val_losses, patience: _stopping_epoch(val_losses, patience),
+                "You returned the epoch at which training stops; return the best epoch, whose "
+                "parameters early stopping restores."),
+        Mistake("patience off by one",
+                lambda val_losses, patience: sol.early_stopping(val_losses, patience + 1),
+                "Your patience waits one epoch too long: stop as soon as the best epoch is "
+                "`patience` epochs old."),
+        Mistake("ties count as improvements", lambda val_losses, patience: _ties_improve(val_losses, patience),
+                "An epoch that only equals the best loss is not an improvement: use <, not <=."),
+    ],
+))
+
+
+def _stopping_epoch(val_losses, patience):
+    best = 0
+    for t, loss in enumerate(val_losses):
+        if loss < val_losses[best]:
+            best = t
+        if t - best >= patience:
+            return t
+    return len(val_losses) - 1
+
+
+def _ties_improve(val_losses, patience):
+    best = 0
+    for t, loss in enumerate(val_losses):
+        if loss <= val_losses[best]:
+            best = t
+        if t - best >= patience:
+            break
+    return best

@@ -1,0 +1,242 @@
+"""Hidden tests for chapter 4, The learning rate."""
+
+import numpy as np
+
+from ...objectives import Quadratic
+from ...solutions import ch04 as sol
+from ..core import Case, Exercise, Mistake, register
+
+
+def _spd(rng, n, low=0.2, high=30.0):
+    """A random symmetric positive definite matrix (not diagonal) with spread-out eigenvalues."""
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    eigenvalues = np.exp(rng.uniform(np.log(low), np.log(high), n))
+    A = (Q * eigenvalues) @ Q.T
+    return (A + A.T) / 2
+
+
+def _extremes(A):
+    eigenvalues = np.linalg.eigvalsh(A)
+    return eigenvalues[-1], eigenvalues[0]
+
+
+def _matrix_cases(rng):
+    for n in (2, 3, 5, 8):
+        yield Case((_spd(rng, n),), label=f"a random {n} x {n} symmetric positive definite matrix")
+    yield Case((_spd(rng, 4, 50.0, 2000.0),), label="a matrix with large eigenvalues")
+
+
+_MATRIX_EDGES = [
+    Case((np.array([[4.0]]),), label="a 1 x 1 matrix"),
+    Case((np.diag([0.5, 3.0, 12.0]),), label="a diagonal matrix"),
+    Case((np.array([[2.0, 1.0], [1.0, 2.0]]) * 1e6,), label="large values"),
+]
+
+
+# --------------------------------------------------------------------------- largest_stable_lr
+register(Exercise(
+    id="ch04.largest_stable_lr",
+    title="The largest stable learning rate",
+    reference=sol.largest_stable_lr,
+    output="scalar",
+    what="the threshold 2 / L, L the largest eigenvalue of A, for a 1 x 1 matrix, a diagonal matrix, large values and "
+         "random symmetric positive definite matrices whose eigenvectors are not the axes.",
+    cases=_matrix_cases,
+    edge_cases=_MATRIX_EDGES,
+    mistakes=[
+        Mistake("one over L", lambda A: 1 / _extremes(A)[0],
+                "You returned the safe rule of thumb 1/L. The question asks for the threshold "
+                "itself: for which lr does |1 - lr * L| reach 1, with L the largest eigenvalue?"),
+        Mistake("smallest eigenvalue", lambda A: 2 / _extremes(A)[1],
+                "You used the smallest eigenvalue. Stability is decided by the steepest "
+                "direction, the one with the largest curvature."),
+        Mistake("largest diagonal entry", lambda A: 2 / np.max(np.diag(A)),
+                "You used the diagonal of A. Its entries are the eigenvalues only when A is "
+                "diagonal: compute the eigenvalues (np.linalg.eigvalsh)."),
+        Mistake("Frobenius norm", lambda A: 2 / np.linalg.norm(A),
+                "np.linalg.norm(A) is the Frobenius norm, which is larger than the largest "
+                "eigenvalue as soon as A has more than one non-zero eigenvalue."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- optimal_constant_lr
+register(Exercise(
+    id="ch04.optimal_constant_lr",
+    title="The best constant learning rate",
+    reference=sol.optimal_constant_lr,
+    output="scalar",
+    what="the step 2 / (L + mu) for a 1 x 1 matrix, a diagonal matrix, large values and random "
+         "symmetric positive definite matrices whose eigenvectors are not the axes.",
+    cases=_matrix_cases,
+    edge_cases=_MATRIX_EDGES,
+    mistakes=[
+        Mistake("forgot the 2", lambda A: 1 / sum(_extremes(A)),
+                "Your step is half of the optimal one: balance |1 - lr * mu| against "
+                "|1 - lr * L| again and check the numerator."),
+        Mistake("stability threshold", lambda A: 2 / _extremes(A)[0],
+                "You returned the stability threshold 2/L, where the steepest direction stops "
+                "shrinking at all. The best step also takes the flattest direction, mu, into account."),
+        Mistake("contraction factor", lambda A: (lambda L, mu: (L - mu) / (L + mu))(*_extremes(A)),
+                "You returned the contraction factor (L - mu)/(L + mu) that the best step "
+                "achieves, not the step itself."),
+        Mistake("diagonal entries", lambda A: 2 / (np.max(np.diag(A)) + np.min(np.diag(A))),
+                "You used the diagonal of A. Its entries are the eigenvalues only when A is "
+                "diagonal: compute the eigenvalues (np.linalg.eigvalsh)."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- step_decay
+def _step_decay_cases(rng):
+    for _ in range(8):
+        step_size = int(rng.integers(2, 15))
+        yield Case((float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.1, 0.9)), step_size,
+                    int(rng.integers(0, 8 * step_size))),
+                   label="a random rate, decay factor, step size and step")
+    step_size = int(rng.integers(3, 10))
+    yield Case((0.5, 0.5, step_size, step_size - 1), label="the last step before the first decay")
+    yield Case((0.3, 0.2, step_size, 3 * step_size), label="a step where a decay happens")
+
+
+register(Exercise(
+    id="ch04.step_decay",
+    title="Step decay",
+    reference=sol.step_decay,
+    output="scalar",
+    what="lr0 * gamma ** floor(t / step_size) at the first step t = 0, just before and exactly at "
+         "a decay, with step_size = 1, and at random steps.",
+    cases=_step_decay_cases,
+    edge_cases=[Case((0.1, 0.5, 10, 0), label="the first step, t = 0"),
+                Case((0.2, 0.9, 1, 7), label="step_size = 1 (a decay at every step)")],
+    mistakes=[
+        Mistake("t off by one", lambda lr0, gamma, step_size, t: lr0 * gamma ** ((t + 1) // step_size),
+                "Your decays come one step early: t counts the steps already taken, so t = 0 is "
+                "the first step and the first decay happens at t = step_size."),
+        Mistake("round instead of floor",
+                lambda lr0, gamma, step_size, t: lr0 * gamma ** round(t / step_size),
+                "You rounded t / step_size to the nearest integer; the number of decays so far "
+                "is t / step_size rounded down."),
+        Mistake("no floor", lambda lr0, gamma, step_size, t: lr0 * gamma ** (t / step_size),
+                "Your rate decays smoothly at every step. Step decay keeps the rate constant "
+                "within each block of step_size steps: the exponent must be a whole number."),
+        Mistake("decayed from the start",
+                lambda lr0, gamma, step_size, t: lr0 * gamma ** (t // step_size + 1),
+                "Your rate is already decayed at the first step: at t = 0 it must be lr0 itself."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- cosine_annealing
+def _cosine_cases(rng):
+    for _ in range(8):
+        T_max = int(rng.integers(5, 200))
+        lr0 = float(rng.uniform(0.01, 1.0))
+        yield Case((lr0, float(rng.uniform(0.01, 0.5)) * lr0, T_max, int(rng.integers(1, T_max))),
+                   label="a random rate, floor, period and step")
+    yield Case((0.4, 0.01, 50, 25), label="half-way through the period")
+
+
+register(Exercise(
+    id="ch04.cosine_annealing",
+    title="Cosine annealing",
+    reference=sol.cosine_annealing,
+    output="scalar",
+    what="the cosine schedule at t = 0, at t = T_max, half-way, with eta_min = 0 and at random "
+         "steps with a positive floor eta_min.",
+    cases=_cosine_cases,
+    edge_cases=[Case((0.1, 0.001, 100, 0), label="the first step, t = 0"),
+                Case((0.1, 0.001, 100, 100), label="the last step, t = T_max"),
+                Case((0.5, 0.0, 30, 11), label="eta_min = 0")],
+    mistakes=[
+        Mistake("floor not added",
+                lambda lr0, eta_min, T_max, t: 0.5 * (lr0 - eta_min) * (1 + np.cos(np.pi * t / T_max)),
+                "Your rate ends at 0 instead of eta_min: the cosine part is added on top of the floor."),
+        Mistake("rising cosine",
+                lambda lr0, eta_min, T_max, t: eta_min + 0.5 * (lr0 - eta_min) * (1 - np.cos(np.pi * t / T_max)),
+                "Your rate rises from eta_min to lr0. It must start at lr0 when t = 0: check the "
+                "sign in front of the cosine."),
+        Mistake("two pi", lambda lr0, eta_min, T_max, t: eta_min + 0.5 * (lr0 - eta_min) * (1 + np.cos(2 * np.pi * t / T_max)),
+                "Your cosine completes a full period in T_max steps and comes back up. The "
+                "schedule is half a period: the angle is pi t / T_max."),
+        Mistake("no one half", lambda lr0, eta_min, T_max, t: eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * t / T_max)),
+                "Your rate starts above lr0: 1 + cos(...) runs from 2 to 0, so it needs a factor 1/2."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- lr_range_test
+def _range_cases(rng):
+    for n in (2, 3, 5):
+        q = Quadratic(_spd(rng, n, 0.5, 20.0), b=rng.standard_normal(n))
+        yield Case((q, rng.standard_normal(n) * 3, float(rng.uniform(0.5, 2.0)) * 1e-3 / q.L,
+                    float(rng.uniform(3.0, 8.0)) / q.L, int(rng.integers(20, 50))),
+                   label=f"a random {n}-dimensional quadratic, start and range of rates")
+    q = Quadratic(_spd(rng, 4, 1.0, 10.0))
+    yield Case((q, rng.standard_normal(4), 1e-2 / q.L, 1.5 / q.L, 30),
+               label="a range that stays below the stability threshold")
+
+
+def _range_linspace(objective, w0, lr_min, lr_max, n_steps):
+    w, losses = np.array(w0, dtype=float), []
+    for lr in np.linspace(lr_min, lr_max, n_steps):
+        w = w - lr * objective.grad(w)
+        losses.append(objective.loss(w))
+    return np.array(losses)
+
+
+def _range_loss_before_step(objective, w0, lr_min, lr_max, n_steps):
+    lrs = lr_min * (lr_max / lr_min) ** (np.arange(n_steps) / (n_steps - 1))
+    w, losses = np.array(w0, dtype=float), []
+    for lr in lrs:
+        losses.append(objective.loss(w))
+        w = w - lr * objective.grad(w)
+    return np.array(losses)
+
+
+def _range_restart(objective, w0, lr_min, lr_max, n_steps):
+    lrs = lr_min * (lr_max / lr_min) ** (np.arange(n_steps) / (n_steps - 1))
+    w0 = np.array(w0, dtype=float)
+    return np.array([objective.loss(w0 - lr * objective.grad(w0)) for lr in lrs])
+
+
+def _range_exponent_off(objective, w0, lr_min, lr_max, n_steps):
+    lrs = lr_min * (lr_max / lr_min) ** (np.arange(n_steps) / n_steps)
+    w, losses = np.array(w0, dtype=float), []
+    for lr in lrs:
+        w = w - lr * objective.grad(w)
+        losses.append(objective.loss(w))
+    return np.array(losses)
+
+
+register(Exercise(
+    id="ch04.lr_range_test",
+    title="The learning-rate range test",
+    reference=sol.lr_range_test,
+    what="the n_steps losses after each step of one run whose rate grows geometrically from "
+         "lr_min to lr_max, on random quadratics (some ranges crossing the stability threshold, "
+         "so that the loss explodes), a one-dimensional quadratic, two steps only, and a start "
+         "at the minimiser.",
+    cases=_range_cases,
+    edge_cases=[Case((Quadratic(np.array([[2.0]]), np.array([1.0])), np.array([3.0]), 0.01, 1.5, 12),
+                     label="a one-dimensional quadratic"),
+                Case((Quadratic(np.diag([1.0, 4.0])), np.array([1.0, -1.0]), 0.05, 0.4, 2),
+                     label="two steps (the rates are exactly lr_min and lr_max)"),
+                Case((Quadratic(np.diag([1.0, 4.0]), np.array([2.0, 4.0])), np.array([2.0, 1.0]),
+                      0.01, 1.0, 10), label="a start at the minimiser")],
+    rtol=1e-7,
+    mistakes=[
+        Mistake("linear spacing", _range_linspace,
+                "Your rates are evenly spaced. The range test spaces them geometrically: each "
+                "rate is the previous one times the same factor (lr_max / lr_min) ** (1 / (n_steps - 1))."),
+        Mistake("loss before the step", _range_loss_before_step,
+                "Your losses are one step late: losses[k] must be the loss after the step taken "
+                "with the k-th rate, so that it measures what that rate did."),
+        Mistake("restart at every rate", _range_restart,
+                "Every one of your steps starts again from w0. The range test is one single run: "
+                "each step continues from where the previous one ended."),
+        Mistake("exponent k / n_steps", _range_exponent_off,
+                "Your last rate is smaller than lr_max: with the exponent k / n_steps the sequence "
+                "stops one factor short. The exponent runs from 0 to 1, so divide k by n_steps - 1."),
+    ],
+))

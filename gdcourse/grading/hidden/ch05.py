@@ -1,0 +1,323 @@
+"""Hidden tests for chapter 5, Batch, stochastic and mini-batch gradient descent."""
+
+import numpy as np
+
+from ...solutions import ch05 as sol
+from ..core import Case, Exercise, Mistake, register, values_close
+from ..sandbox import describe_type
+
+
+class _Invalid:
+    """An answer whose output does not have the form the exercise asks for, and why."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+def _regression(rng, m, n):
+    X = rng.standard_normal((m, n))
+    return X, X @ rng.standard_normal(n) + 0.3 + rng.normal(0, 0.5, m)
+
+
+def _generator(rng):
+    """A fresh seeded Generator for one case (the grader hands each run a private copy)."""
+    return np.random.default_rng(int(rng.integers(2**31)))
+
+
+# --------------------------------------------------------------------------- minibatch_indices
+def _encode_batches(answer, case):
+    """Run the answer and encode its batches as [n_batches, sizes..., indices...]."""
+    out = answer(*case.args, **case.kwargs)
+    if out is None:
+        return _Invalid("Your function returned None. Did you forget the `return` statement?")
+    if isinstance(out, np.ndarray) and out.dtype != object:
+        return _Invalid(f"Your function returned {describe_type(out)}; return a list of index "
+                        f"arrays, one per mini-batch.")
+    if not isinstance(out, (list, tuple, np.ndarray)) and not hasattr(out, "__next__"):
+        return _Invalid(f"Your function returned {describe_type(out)}; return a list of index "
+                        f"arrays, one per mini-batch.")
+    batches = [np.asarray(batch) for batch in out]
+    for batch in batches:
+        if batch.ndim != 1 or (batch.size and batch.dtype.kind not in "iu"):
+            return _Invalid("Each mini-batch must be a 1-D array of integer row indices "
+                            f"(one of yours is {describe_type(batch)}).")
+    indices = np.concatenate(batches) if batches else np.empty(0)
+    return np.concatenate([[len(batches)], [len(b) for b in batches], indices]).astype(float)
+
+
+def _decode_batches(code):
+    k = int(code[0])
+    return code[1:1 + k].astype(int), code[1 + k:].astype(int)
+
+
+def _compare_batches(got, expected, case):
+    if isinstance(got, _Invalid):
+        return got.message
+    if values_close(got, expected, 0, 0):
+        return None
+    sizes, indices = _decode_batches(got)
+    want_sizes, _ = _decode_batches(expected)
+    n_samples = case.args[0]
+    if not np.array_equal(np.sort(indices), np.arange(n_samples)):
+        return ("Your batches do not use every row exactly once: some rows are missing or "
+                "repeated within the epoch.")
+    if not np.array_equal(sizes, want_sizes):
+        return ("Your batches have the wrong sizes: every batch holds batch_size rows, except "
+                "the last one, which holds the rows that are left.")
+    return ("Your batches hold every row once and have the right sizes, but the rows are not in "
+            "the order of `rng.permutation(n_samples)`: use the generator `rng` you were given "
+            "(not np.random.shuffle, nor a new generator), once, at the start of the epoch.")
+
+
+def _indices_cases(rng):
+    for n, k in ((10, 3), (50, 8), (103, 10), (37, 5)):
+        yield Case((n, k, _generator(rng)), label=f"{n} samples in batches of {k}")
+
+
+def _mistake_no_shuffle(n_samples, batch_size, rng):
+    return [np.arange(start, min(start + batch_size, n_samples))
+            for start in range(0, n_samples, batch_size)]
+
+
+def _mistake_drop_last(n_samples, batch_size, rng):
+    order = rng.permutation(n_samples)
+    return [order[start:start + batch_size]
+            for start in range(0, n_samples - batch_size + 1, batch_size)]
+
+
+def _mistake_with_replacement(n_samples, batch_size, rng):
+    order = rng.integers(0, n_samples, n_samples)
+    return [order[start:start + batch_size] for start in range(0, n_samples, batch_size)]
+
+
+def _mistake_shuffle_per_batch(n_samples, batch_size, rng):
+    return [rng.permutation(n_samples)[:min(batch_size, n_samples - start)]
+            for start in range(0, n_samples, batch_size)]
+
+
+register(Exercise(
+    id="ch05.minibatch_indices",
+    title="The mini-batches of one epoch",
+    reference=sol.minibatch_indices,
+    what="the list of index arrays of one epoch for several numbers of samples and batch sizes "
+         "(batch size 1, a batch size that does not divide the number of samples, one batch of "
+         "all rows, a batch size larger than the data set, a single sample), each with a seeded "
+         "generator: every row once, the right sizes, the order of rng.permutation.",
+    output="any",
+    run=_encode_batches,
+    compare=_compare_batches,
+    cases=_indices_cases,
+    edge_cases=[Case((6, 1, np.random.default_rng(11)), label="batch size 1 (stochastic gradient descent)"),
+                Case((7, 7, np.random.default_rng(12)), label="one batch holding every row"),
+                Case((5, 8, np.random.default_rng(13)), label="a batch size larger than the data set"),
+                Case((1, 4, np.random.default_rng(14)), label="a single sample")],
+    mistakes=[
+        Mistake("no shuffling", _mistake_no_shuffle,
+                "Your batches always take the rows in their stored order 0, 1, 2, ...: shuffle "
+                "the row indices with rng at the start of the epoch."),
+        Mistake("last partial batch dropped", _mistake_drop_last,
+                "You dropped the last, smaller batch, so some rows are never used in this "
+                "epoch: keep the leftover rows as a final, shorter batch."),
+        Mistake("sampling with replacement", _mistake_with_replacement,
+                "You drew row numbers with replacement (rng.integers), so some rows appear "
+                "twice and others never: an epoch visits a permutation of the rows."),
+        Mistake("a new shuffle for every batch", _mistake_shuffle_per_batch,
+                "You shuffle again for every batch, so batches overlap: shuffle once per "
+                "epoch and cut that one permutation into consecutive chunks."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- sgd_epoch
+def _encode_parameters(answer, case):
+    """Run the answer and return (b, w_1, ..., w_n) as one array."""
+    out = answer(*case.args, **case.kwargs)
+    if out is None:
+        return _Invalid("Your function returned None. Did you forget the `return` statement?")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return _Invalid(f"Your function returned {describe_type(out)}; return the pair "
+                        f"`w, b` (a tuple of the new weights and the new bias).")
+    w, b = out
+    n = case.args[2].shape[0]
+    try:
+        w = np.asarray(w, dtype=float)
+        b = np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return _Invalid("The new `w` must be an array of numbers and `b` a number.")
+    if w.shape != (n,):
+        return _Invalid(f"Your new `w` has shape {w.shape}, but shape {(n,)} (the shape of the "
+                        f"`w` passed in) was expected.")
+    if b.size != 1:
+        return _Invalid(f"Your new `b` has shape {b.shape}; the bias must be a single number.")
+    return np.concatenate([b.ravel(), w])
+
+
+def _compare_parameters(got, expected, case):
+    if isinstance(got, _Invalid):
+        return got.message
+    if not np.all(np.isfinite(got)):
+        return "Your function returned parameters containing NaN or infinity."
+    if not values_close(got, expected, 1e-7, 1e-10):
+        return "Your function returned wrong parameters after the epoch."
+    return None
+
+
+def _epoch_cases(rng):
+    for m, n in ((12, 2), (30, 3), (8, 1), (25, 4)):
+        X, y = _regression(rng, m, n)
+        yield Case((X, y, rng.standard_normal(n), float(rng.standard_normal()),
+                    float(rng.uniform(0.01, 0.1)), rng.permutation(m)),
+                   label=f"{m} samples and {n} features visited in a random order")
+
+
+def _mistake_bias_after_weights(X, y, w, b, lr, order):
+    for i in order:
+        w = w - lr * (X[i] @ w + b - y[i]) * X[i]
+        b = b - lr * (X[i] @ w + b - y[i])          # residual recomputed with the new w
+    return w, b
+
+
+def _mistake_full_gradient(X, y, w, b, lr, order):
+    for _ in order:
+        r = X @ w + b - y
+        w, b = w - lr * X.T @ r / len(y), b - lr * r.mean()
+    return w, b
+
+
+def _mistake_ignores_order(X, y, w, b, lr, order):
+    for i in range(len(y)):
+        r = X[i] @ w + b - y[i]
+        w, b = w - lr * r * X[i], b - lr * r
+    return w, b
+
+
+def _mistake_one_step(X, y, w, b, lr, order):
+    r = X[order] @ w + b - y[order]
+    return w - lr * X[order].T @ r / len(order), b - lr * r.mean()
+
+
+register(Exercise(
+    id="ch05.sgd_epoch",
+    title="One epoch of stochastic gradient descent",
+    reference=sol.sgd_epoch,
+    what="the weights and bias after one epoch of per-sample updates for random data sets and "
+         "random visiting orders, a single sample, one feature, an order that visits a row "
+         "twice, a perfect fit (nothing changes) and large targets.",
+    output="any",
+    run=_encode_parameters,
+    compare=_compare_parameters,
+    cases=_epoch_cases,
+    edge_cases=[Case((np.array([[2.0, -1.0]]), np.array([3.0]), np.array([0.5, 0.25]), 1.0, 0.1,
+                      np.array([0])), label="a single sample"),
+                Case((np.array([[1.0], [2.0], [3.0]]), np.array([3.0, 5.0, 7.0]), np.array([2.0]),
+                      1.0, 0.05, np.array([2, 0, 1])), label="a perfect fit (every residual is 0)"),
+                Case((np.array([[1.0, 0.5], [-0.5, 1.0], [0.2, -1.0]]), np.array([1.0, -2.0, 0.5]),
+                      np.zeros(2), 0.0, 0.2, np.array([1, 1, 0, 2])),
+                     label="an order that visits a row twice"),
+                Case((np.array([[0.5], [-1.0], [1.5], [0.0]]), np.array([4e3, -2e3, 6e3, 1e3]),
+                      np.array([0.0]), 0.0, 0.05, np.array([3, 1, 0, 2])), label="large targets")],
+    mistakes=[
+        Mistake("bias updated with the new weights", _mistake_bias_after_weights,
+                "Your bias update uses a residual computed after w was already updated: compute "
+                "the residual of row i once, then update w and b from that same residual."),
+        Mistake("full gradient in every step", _mistake_full_gradient,
+                "Each of your steps uses the gradient of all the rows: a stochastic step uses "
+                "the gradient of the single row i it visits."),
+        Mistake("visiting order ignored", _mistake_ignores_order,
+                "You visited the rows 0, 1, 2, ... in their stored order: visit them in the "
+                "order given by `order`."),
+        Mistake("one step for the whole epoch", _mistake_one_step,
+                "You took a single step with the averaged gradient: SGD takes one step per "
+                "visited row, each with that row's gradient at the current parameters."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- minibatch_gradient
+def _gradient_cases(rng):
+    for m, n, k in ((40, 3, 8), (25, 1, 5), (100, 5, 16), (30, 4, 7)):
+        X, y = _regression(rng, m, n)
+        yield Case((X, y, rng.standard_normal(n), rng.choice(m, size=k, replace=False)),
+                   label=f"a batch of {k} of {m} samples with {n} features")
+
+
+register(Exercise(
+    id="ch05.minibatch_gradient",
+    title="The gradient of a mini-batch",
+    reference=sol.minibatch_gradient,
+    what="the mean gradient over the rows idx for random data and random batches, a batch of "
+         "one row, a batch of every row, a batch that repeats a row, one feature, and weights "
+         "that fit the batch exactly (gradient zero).",
+    cases=_gradient_cases,
+    edge_cases=[Case((np.array([[2.0, -1.0], [0.5, 1.0]]), np.array([3.0, -1.0]), np.array([0.5, 0.25]),
+                      np.array([1])), label="a batch of one row"),
+                Case((np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([2.0, 4.0, 7.0, 8.0]),
+                      np.array([2.0]), np.array([3, 0, 1])),
+                     label="one feature, weights that fit the batch exactly"),
+                Case((np.array([[1.0, 0.0], [0.5, 2.0], [-1.0, 1.0]]), np.array([1.0, 2.0, 0.0]),
+                      np.array([0.3, -0.2]), np.array([2, 2, 0])), label="a batch that repeats a row")],
+    mistakes=[
+        Mistake("sum instead of mean", lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]),
+                "You summed the gradients of the batch: divide by the batch size to get their mean."),
+        Mistake("divided by m", lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(y),
+                "You divided by the number of rows of the whole data set: the mean is over the "
+                "B rows of the batch, so divide by len(idx)."),
+        Mistake("full-data gradient", lambda X, y, w, idx: X.T @ (X @ w - y) / len(y),
+                "Your gradient uses every row of X: select the rows of the batch, X[idx] and y[idx], first."),
+        Mistake("wrong sign", lambda X, y, w, idx: X[idx].T @ (y[idx] - X[idx] @ w) / len(idx),
+                "Your gradient has the opposite sign: the residual is prediction minus target, X_B w - y_B."),
+        Mistake("factor two", lambda X, y, w, idx: 2 * X[idx].T @ (X[idx] @ w - y[idx]) / len(idx),
+                "Your gradient is twice too large: with the half squared error the 2 from the square cancels."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------- gradient_variance
+def _variance_cases(rng):
+    for m, p, k in ((20, 3, 4), (50, 2, 10), (12, 5, 3), (100, 4, 32)):
+        G = rng.standard_normal((m, p)) * rng.uniform(0.5, 3, p) + rng.standard_normal(p)
+        yield Case((G, k), label=f"{m} per-sample gradients of {p} entries, batches of {k}")
+
+
+def _sigma2(G):
+    return np.sum((G - G.mean(axis=0)) ** 2) / G.shape[0]
+
+
+register(Exercise(
+    id="ch05.gradient_variance",
+    title="How noisy is a mini-batch gradient?",
+    reference=sol.gradient_variance,
+    output="scalar",
+    what="the expected squared error of a mini-batch gradient drawn without replacement, for "
+         "random per-sample gradients and batch sizes, batch size 1, a batch of every row "
+         "(error 0), identical per-sample gradients (error 0) and large values.",
+    cases=_variance_cases,
+    edge_cases=[Case((np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5]]), 1), label="batch size 1"),
+                Case((np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [2.0, 2.0]]), 4),
+                     label="a batch of every row"),
+                Case((np.tile([[0.5, -1.5, 2.0]], (6, 1)), 2), label="identical per-sample gradients"),
+                Case((np.array([[1e6, -2e6], [3e6, 5e5], [-1e6, 0.0], [2e6, 1e6], [0.0, 4e6]]), 2),
+                     label="large values")],
+    mistakes=[
+        Mistake("no finite-population correction",
+                lambda G, batch_size: float(_sigma2(G) / batch_size),
+                "You used the formula for sampling with replacement: a batch of distinct rows "
+                "carries the correction factor (m - B) / (m - 1)."),
+        Mistake("forgot 1/B",
+                lambda G, batch_size: float(_sigma2(G) * (G.shape[0] - batch_size) / (G.shape[0] - 1)),
+                "Your result does not shrink like 1/B: the mean of B gradients divides their "
+                "variance by the batch size."),
+        Mistake("correction (m - B) / m",
+                lambda G, batch_size: float(_sigma2(G) / batch_size * (G.shape[0] - batch_size) / G.shape[0]),
+                "Check the denominator of the correction factor: it is m - 1, not m."),
+        Mistake("sample variance, no correction",
+                lambda G, batch_size: float(np.sum(np.var(G, axis=0, ddof=1)) / batch_size),
+                "You divided the spread by m - 1 (ddof=1) and left out the correction factor: "
+                "sigma^2 averages over the m rows, and (m - B) / (m - 1) multiplies sigma^2 / B."),
+        Mistake("mean over the coordinates",
+                lambda G, batch_size: float(np.mean(np.var(G, axis=0)) / batch_size
+                                            * (G.shape[0] - batch_size) / (G.shape[0] - 1)),
+                "You averaged over the entries of the gradient: the squared norm ||g_i - g||^2 "
+                "sums them."),
+    ],
+))

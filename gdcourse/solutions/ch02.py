@@ -1,0 +1,40 @@
+"""Reference solutions for chapter 2, Deriving the gradient."""
+
+import numpy as np
+
+
+def mse_gradient(X, y, w):
+    """Gradient of the half MSE J(w) = (1/2m) ||X w - y||^2:  (1/m) X^T (X w - y)."""
+    residual = X @ w - y
+    return X.T @ residual / len(y)
+
+
+def logistic_gradient(X, y, w):
+    """Gradient of the mean cross-entropy of p = sigmoid(X w):  (1/m) X^T (p - y)."""
+    p = 0.5 * (1.0 + np.tanh(0.5 * (X @ w)))     # sigmoid(z), without overflow for any z
+    return X.T @ (p - y) / len(y)
+
+
+def numerical_gradient(f, w, eps):
+    """Central differences: g_i = (f(w + eps e_i) - f(w - eps e_i)) / (2 eps)."""
+    g = np.zeros(len(w))
+    for i in range(len(w)):
+        step = np.zeros(len(w))
+        step[i] = eps
+        g[i] = (f(w + step) - f(w - step)) / (2 * eps)
+    return g
+
+
+def backprop_one_hidden(X, y, W1, b1, W2, b2):
+    """Gradients (dW1, db1, dW2, db2) of J = (1/2m) ||tanh(X W1 + b1) W2 + b2 - y||^2."""
+    m = len(y)
+    H = np.tanh(X @ W1 + b1)            # forward: hidden activations (m, h)
+    y_hat = H @ W2 + b2                 # forward: predictions (m,)
+    d_yhat = (y_hat - y) / m            # dJ/dy_hat
+    dW2 = H.T @ d_yhat
+    db2 = d_yhat.sum()
+    d_H = np.outer(d_yhat, W2)          # dJ/dH
+    d_Z = d_H * (1 - H ** 2)            # dJ/dZ, with tanh'(z) = 1 - tanh(z)^2
+    dW1 = X.T @ d_Z
+    db1 = d_Z.sum(axis=0)
+    return dW1, db1, dW2, db2
