@@ -104,8 +104,8 @@ def _player(fig, ax, series, styles, steps, description, caption, interval) -> A
     markup = (
         f'<div class="gd-animation" id="{element_id}" style="max-width:{width}px">'
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{html.escape(description)}" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{html.escape(description)}</title>"
+        f'aria-label="Animation: {html.escape(description)}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>Animation: {html.escape(description)}</title>"
         f'<image href="data:image/png;base64,{png}" width="{width}" height="{height}"/>'
         f"{polylines}</svg>"
         f'<div style="display:flex;gap:0.6em;align-items:center;font-size:0.9em">'
@@ -145,7 +145,7 @@ def animate_paths(f, paths, labels, xlim, ylim, *, minimum=None, max_frames=80, 
     ax.set(xlim=xlim, ylim=ylim, xlabel="$w_1$", ylabel="$w_2$", title=title or "")
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    description = description or f"Animation: {', '.join(labels)} descending on a contour plot"
+    description = description or f"{', '.join(labels)} descending on a contour plot"
     return _player(fig, ax, paths, styles, steps, description, "step", interval)
 
 
@@ -174,5 +174,5 @@ def animate_curves(curves, labels, *, log=True, max_frames=80, interval=100, xla
     ax.legend(fontsize=8)
     fig.tight_layout()
     series = [np.column_stack([np.arange(len(c)), np.clip(c, *ax.get_ylim())]) for c in curves]
-    description = description or f"Animation: loss curves of {', '.join(labels)}"
+    description = description or f"loss curves of {', '.join(labels)}"
     return _player(fig, ax, series, styles, steps, description, "iteration", interval)

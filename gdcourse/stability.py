@@ -72,12 +72,13 @@ def sigmoid(z):
 
 
 def log_sigmoid(z):
-    r"""Stable :math:`\log\sigma(z) = -\operatorname{softplus}(-z)`, elementwise.
+    r"""Stable :math:`\log\sigma(z) = -\operatorname{softplus}(-z) = \min(z, 0) - \log(1 + e^{-|z|})`.
 
-    Finite for every finite :math:`z`: for :math:`z = -1000` it returns :math:`-1000`,
-    where ``np.log(sigmoid(z))`` would give ``log(0) = -inf``.
+    Elementwise and finite for every finite :math:`z`: for :math:`z = -1000` it returns
+    :math:`-1000`, where ``np.log(sigmoid(z))`` would give ``log(0) = -inf``.
     """
-    return -softplus(-_scores(z))
+    z = _scores(z)
+    return np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
 
 
 def logistic_loss(z, y):

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 for name in sys.argv[1:]:
     nb = nbformat.read(name, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3",
+    NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": "book"}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     print(f"{name}: {time.perf_counter() - start:.1f} s, {len(errors)} errors", flush=True)

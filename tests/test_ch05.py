@@ -147,3 +147,56 @@ def test_gradient_variance_matches_the_package():
     G = np.random.default_rng(8).standard_normal((40, 3))
     for k in (1, 5, 40):
         assert ch05.gradient_variance(G, k) == pytest.approx(gradient_noise(G, k), rel=1e-12, abs=1e-15)
+
+
+# ------------------------------------------------------------------ grading of the custom outputs
+from gdcourse.grading import check  # noqa: E402
+
+
+def test_minibatch_indices_accepts_equivalent_answers():
+    def with_shuffle(n_samples, batch_size, rng):        # rng.shuffle of arange == rng.permutation
+        order = np.arange(n_samples)
+        rng.shuffle(order)
+        return (order[s:s + batch_size].tolist() for s in range(0, n_samples, batch_size))
+    assert check("ch05.minibatch_indices", with_shuffle).passed
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda n, k, rng: rng.permutation(n), "list of index arrays"),
+    (lambda n, k, rng: None, "return"),
+    (lambda n, k, rng: [np.array([0.5])], "integer row indices"),
+    (lambda n, k, rng: np.array_split(rng.permutation(n), -(-n // k)), "wrong sizes"),
+])
+def test_minibatch_indices_explains_malformed_answers(answer, words):
+    result = check("ch05.minibatch_indices", answer)
+    assert not result.passed and words in str(result), str(result)
+
+
+def test_minibatch_indices_global_shuffle_is_told_to_use_rng():
+    def global_shuffle(n_samples, batch_size, rng):
+        order = np.arange(n_samples)
+        np.random.shuffle(order)
+        return [order[s:s + batch_size] for s in range(0, n_samples, batch_size)]
+    result = check("ch05.minibatch_indices", global_shuffle)
+    assert not result.passed and "rng.permutation(n_samples)" in str(result)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda X, y, w, b, lr, order: np.r_[b, w], "return the pair"),
+    (lambda X, y, w, b, lr, order: (w[:1], b), "shape"),
+    (lambda X, y, w, b, lr, order: (w, np.array([b, b])), "single number"),
+])
+def test_sgd_epoch_explains_malformed_answers(answer, words):
+    result = check("ch05.sgd_epoch", answer)
+    assert not result.passed and words in str(result), str(result)
+
+
+def test_sgd_epoch_in_place_updates_pass_with_a_note():
+    def in_place(X, y, w, b, lr, order):
+        for i in order:
+            r = X[i] @ w + b - y[i]
+            w -= lr * r * X[i]
+            b -= lr * r
+        return w, b
+    result = check("ch05.sgd_epoch", in_place)
+    assert result.passed and "in place" in str(result)

@@ -136,3 +136,8 @@ def test_a_malformed_answer_gets_a_clear_message():
     assert not result.passed and "tuple of 2 items" in str(result)
     result = check("ch06.adam_step", lambda *args: (args[0], args[1]))
     assert not result.passed and "tuple of 3 items" in str(result)
+
+
+def test_polyak_parameters_accepts_a_length_two_array():
+    answer = lambda L, mu: np.array(sol.polyak_parameters(L, mu))  # noqa: E731
+    assert check("ch06.polyak_parameters", answer).passed

@@ -3,6 +3,12 @@
 import numpy as np
 
 
+def directional_derivative(grad, d):
+    """Rate of change along the direction of d:  grad^T u with the unit vector u = d / ||d||."""
+    u = d / np.linalg.norm(d)
+    return float(grad @ u)
+
+
 def mse_gradient(X, y, w):
     """Gradient of the half MSE J(w) = (1/2m) ||X w - y||^2:  (1/m) X^T (X w - y)."""
     residual = X @ w - y

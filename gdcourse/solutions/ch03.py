@@ -42,3 +42,15 @@ def early_stopping(val_losses, patience):
         if t - best >= patience:
             break
     return best
+
+
+def classify_stationary_point(H):
+    """Second-derivative test from the signs of the Hessian's eigenvalues."""
+    eigenvalues = np.linalg.eigvalsh(H)
+    if np.all(eigenvalues > 0):
+        return "minimum"
+    if np.all(eigenvalues < 0):
+        return "maximum"
+    if np.any(eigenvalues > 0) and np.any(eigenvalues < 0):
+        return "saddle"
+    return "degenerate"

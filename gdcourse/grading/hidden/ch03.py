@@ -5,38 +5,63 @@ import math
 import numpy as np
 
 from ...solutions import ch03 as sol
-from ..core import Case, Exercise, Mistake, register
+from ..core import Case, Exercise, Mistake, output_problem, register
 
-# --------------------------------------------------------------------------- should_stop
-# The answer is a name or None.  The grader compares one-hot codes, so that a wrong name is
+
+# --------------------------------------------------------------------------- whole-number answers
+# Iteration counts and epoch indices are compared as the pair (answer, 1).  The answer is still
+# checked exactly, but a wrong count can never be "exactly twice the expected one", so the
+# grader's generic hints about factors in sums and means (made for losses and gradients) stay
+# silent; the catalogued mistakes below give the hints instead.
+class _InvalidCount:
+    def __init__(self, problem):
+        self.problem = problem
+
+
+def _run_count(function, case):
+    value = function(*case.args, **case.kwargs)
+    problem = output_problem("int", value, 0)
+    return _InvalidCount(problem) if problem else np.array([float(value), 1.0])
+
+
+def _compare_count(got, expected, case):
+    if isinstance(got, _InvalidCount):
+        return f"Your function {got.problem}"
+    if not np.array_equal(got, expected):
+        return "Your function returned a wrong value."
+    return None
+
+# --------------------------------------------------------------------------- named answers
+# Answers that are names (or None) are compared as one-hot codes, so that a wrong name is
 # simply "another category" (never "twice the expected value").
-OUTCOMES = (None, "grad_tol", "loss_tol", "patience", "max_iter")
-_INVALID = len(OUTCOMES)
-
-
-def _one_hot(value):
-    code = np.zeros(len(OUTCOMES) + 1)
-    try:
-        valid = value is None or (isinstance(value, str) and value in OUTCOMES)
-    except TypeError:
-        valid = False
-    code[OUTCOMES.index(value) if valid else _INVALID] = 1.0
+def _one_hot(value, names):
+    code = np.zeros(len(names) + 1)
+    valid = value is None or isinstance(value, str)
+    code[names.index(value) if valid and value in names else len(names)] = 1.0
     return code
 
 
-def _run_should_stop(function, case):
-    return _one_hot(function(*case.args, **case.kwargs))
+def _named(names, wrong_message):
+    """The run and compare hooks of an exercise whose answer is one of ``names``."""
+    def run(function, case):
+        return _one_hot(function(*case.args, **case.kwargs), names)
+
+    def compare(got, expected, case):
+        if got[-1]:
+            listed = ", ".join(repr(n) for n in names)
+            return (f"Your function returned something that is not one of {listed} (check the "
+                    f"spelling and the `return` statements).")
+        if not np.array_equal(got, expected):
+            return wrong_message
+        return None
+    return run, compare
 
 
-def _compare_should_stop(got, expected, case):
-    if got[_INVALID]:
-        return ("Your function returned something that is neither None nor one of the names "
-                "'grad_tol', 'loss_tol', 'patience', 'max_iter' (check the spelling and the "
-                "`return` statements).")
-    if not np.array_equal(got, expected):
-        return ("Your function named the wrong criterion (or None where a criterion fires, "
-                "or a criterion where the run should continue).")
-    return None
+# --------------------------------------------------------------------------- should_stop
+OUTCOMES = (None, "grad_tol", "loss_tol", "patience", "max_iter")
+_run_should_stop, _compare_should_stop = _named(
+    OUTCOMES, "Your function named the wrong criterion (or None where a criterion fires, or a "
+              "criterion where the run should continue).")
 
 
 def _stop_case(losses, grad_norm, max_iter, loss_tol, grad_tol, patience, label):
@@ -157,6 +182,157 @@ register(Exercise(
 ))
 
 
+# --------------------------------------------------------------------------- early_stopping
+def _validation_curve(rng, n):
+    """A validation loss: falls, then rises (overfitting), with noise."""
+    t = np.arange(n)
+    turn = rng.uniform(0.2, 0.6) * n
+    return 1 + 0.002 * (t - turn) ** 2 + rng.normal(0, 0.02, n)
+
+
+def _early_cases(rng):
+    for n in (30, 60):
+        yield Case((_validation_curve(rng, n), int(rng.integers(3, 8))),
+                   label="a noisy validation curve that falls and then rises")
+    # A long plateau, then a better minimum that patience never reaches.
+    patience = int(rng.integers(3, 6))
+    head = np.sort(rng.uniform(2, 5, 6))[::-1]
+    plateau = head[-1] + rng.uniform(0.01, 0.5, patience + 3)
+    tail = head[-1] - np.sort(rng.uniform(0.1, 1.0, 4))
+    yield Case((np.concatenate([head, plateau, tail]), patience),
+               label="a curve that stalls longer than the patience before it improves again")
+    values = _validation_curve(rng, 40)
+    yield Case((values, 100), label="a patience longer than the run")
+
+
+register(Exercise(
+    id="ch03.early_stopping",
+    title="Early stopping",
+    reference=sol.early_stopping,
+    output="int",
+    run=_run_count,
+    compare=_compare_count,
+    what="the epoch whose parameters early stopping keeps, for noisy validation curves, a curve "
+         "that improves again after patience ran out, exact ties, a patience longer than the run, "
+         "a single epoch and large values.",
+    cases=_early_cases,
+    edge_cases=[Case((np.array([0.7]), 3), label="a single epoch"),
+                Case((np.array([5.0, 4.0, 4.0, 4.0, 4.5, 3.0]), 3),
+                     label="exact ties with the best loss"),
+                Case((np.array([5.0, 4.0, 4.2, 4.1, 3.9, 4.3, 4.4, 4.5]), 2),
+                     label="a curve with a stall exactly as long as the patience"),
+                Case((np.array([3e9, 2e9, 2.5e9, 2.7e9, 2.9e9, 3.1e9]), 3), label="large values")],
+    mistakes=[
+        Mistake("global minimum", lambda val_losses, patience: int(np.argmin(val_losses)),
+                "You returned the best epoch of the whole curve. Early stopping never sees the "
+                "epochs after it stops: find the best epoch only up to the stopping point."),
+        Mistake("stopping epoch", lambda val_losses, patience: _stopping_epoch(val_losses, patience),
+                "You returned the epoch at which training stops; return the best epoch, whose "
+                "parameters early stopping restores."),
+        Mistake("patience off by one",
+                lambda val_losses, patience: sol.early_stopping(val_losses, patience + 1),
+                "Your patience waits one epoch too long: stop as soon as the best epoch is "
+                "`patience` epochs old."),
+        Mistake("ties count as improvements", lambda val_losses, patience: _ties_improve(val_losses, patience),
+                "An epoch that only equals the best loss is not an improvement: use <, not <=."),
+    ],
+))
+
+
+def _stopping_epoch(val_losses, patience):
+    best = 0
+    for t, loss in enumerate(val_losses):
+        if loss < val_losses[best]:
+            best = t
+        if t - best >= patience:
+            return t
+    return len(val_losses) - 1
+
+
+def _ties_improve(val_losses, patience):
+    best = 0
+    for t, loss in enumerate(val_losses):
+        if loss <= val_losses[best]:
+            best = t
+        if t - best >= patience:
+            break
+    return best
+# --------------------------------------------------------------------------- classify_stationary_point
+POINT_KINDS = ("minimum", "maximum", "saddle", "degenerate")
+_run_classify, _compare_classify = _named(POINT_KINDS, "Your function classified a Hessian wrongly.")
+
+
+def _rotated(rng, eigenvalues):
+    n = len(eigenvalues)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    A = (Q * eigenvalues) @ Q.T
+    return (A + A.T) / 2
+
+
+def _classify_cases(rng):
+    for n, signs, label in [(3, (1, 1, 1), "a random positive definite Hessian"),
+                            (4, (-1, -1, -1, -1), "a random negative definite Hessian"),
+                            (3, (1, -1, 1), "a random Hessian with eigenvalues of both signs"),
+                            (5, (1, 1, 1, 1, -1), "a random Hessian with a single negative eigenvalue")]:
+        yield Case((_rotated(rng, np.array(signs) * rng.uniform(0.5, 10, n)),), label=label)
+
+
+register(Exercise(
+    id="ch03.classify_stationary_point",
+    title="Minimum, maximum or saddle?",
+    reference=sol.classify_stationary_point,
+    output="any",
+    run=_run_classify,
+    compare=_compare_classify,
+    what="the kind of stationary point for random rotated Hessians with eigenvalues of one sign or "
+         "of both signs, a rotated saddle with a positive diagonal, a 2 x 2 maximum, 1 x 1 "
+         "Hessians, zero eigenvalues (inconclusive, or a saddle when the other eigenvalues have "
+         "both signs) and large values.",
+    cases=_classify_cases,
+    edge_cases=[Case((np.array([[3.0]]),), label="a 1 x 1 positive Hessian"),
+                Case((np.array([[0.0]]),), label="a 1 x 1 zero Hessian"),
+                Case((np.diag([2.0, -2.0]),), label="the Hessian of x^2 - y^2"),
+                Case((np.array([[2.0, 3.0], [3.0, 2.0]]),), label="a rotated saddle whose diagonal is positive"),
+                Case((-np.eye(2),), label="a 2 x 2 maximum"),
+                Case((np.diag([1.0, 0.0]),), label="a zero and a positive eigenvalue"),
+                Case((np.diag([-1.0, 0.0, 4.0]),), label="a zero eigenvalue between two of opposite signs"),
+                Case((np.diag([3e9, 1e8]),), label="large values")],
+    mistakes=[
+        Mistake("diagonal entries", lambda H: sol.classify_stationary_point(np.diag(np.diag(H))),
+                "You looked at the diagonal entries of H. They are its eigenvalues only when H is "
+                "diagonal; a rotated Hessian needs np.linalg.eigvalsh."),
+        Mistake("determinant", lambda H: _by_determinant(H),
+                "The sign of the determinant is not enough: a 2 x 2 maximum has a positive "
+                "determinant, just like a minimum. Look at the sign of every eigenvalue."),
+        Mistake("non-strict", lambda H: _non_strict(H),
+                "A zero eigenvalue makes the test inconclusive: a minimum needs every eigenvalue "
+                "strictly positive (> 0, not >= 0)."),
+        Mistake("minimum and maximum swapped", lambda H: _swapped(H),
+                "Positive eigenvalues mean the function curves upwards in every direction: that is "
+                "a minimum, not a maximum."),
+    ],
+))
+
+
+def _by_determinant(H):
+    det = np.linalg.det(H)
+    return "minimum" if det > 0 else "saddle" if det < 0 else "degenerate"
+
+
+def _non_strict(H):
+    eigenvalues = np.linalg.eigvalsh(H)
+    if np.all(eigenvalues >= 0):
+        return "minimum"
+    if np.all(eigenvalues <= 0):
+        return "maximum"
+    return "saddle"
+
+
+def _swapped(H):
+    verdict = sol.classify_stationary_point(H)
+    return {"minimum": "maximum", "maximum": "minimum"}.get(verdict, verdict)
+
+
 # --------------------------------------------------------------------------- condition_number
 def _spd(rng, eigenvalues):
     n = len(eigenvalues)
@@ -225,6 +401,8 @@ register(Exercise(
     title="Predicting the number of iterations",
     reference=sol.predicted_iterations,
     output="int",
+    run=_run_count,
+    compare=_compare_count,
     what="the smallest whole number T with q^T <= eps for random kappa in [1.5, 20000] and eps in "
          "[1e-12, 0.3], kappa just above 1, a very large kappa and a tolerance close to 1.",
     cases=_iterations_cases,
@@ -250,78 +428,3 @@ register(Exercise(
                 "Solve q^T = eps for T: T = ln(eps) / ln(q). Your fraction is upside down."),
     ],
 ))
-
-
-# --------------------------------------------------------------------------- early_stopping
-def _validation_curve(rng, n):
-    """A validation loss: falls, then rises (overfitting), with noise."""
-    t = np.arange(n)
-    turn = rng.uniform(0.2, 0.6) * n
-    return 1 + 0.002 * (t - turn) ** 2 + rng.normal(0, 0.02, n)
-
-
-def _early_cases(rng):
-    for n in (30, 60):
-        yield Case((_validation_curve(rng, n), int(rng.integers(3, 8))),
-                   label="a noisy validation curve that falls and then rises")
-    # A long plateau, then a better minimum that patience never reaches.
-    patience = int(rng.integers(3, 6))
-    head = np.sort(rng.uniform(2, 5, 6))[::-1]
-    plateau = head[-1] + rng.uniform(0.01, 0.5, patience + 3)
-    tail = head[-1] - np.sort(rng.uniform(0.1, 1.0, 4))
-    yield Case((np.concatenate([head, plateau, tail]), patience),
-               label="a curve that stalls longer than the patience before it improves again")
-    values = _validation_curve(rng, 40)
-    yield Case((values, 100), label="a patience longer than the run")
-
-
-register(Exercise(
-    id="ch03.early_stopping",
-    title="Early stopping",
-    reference=sol.early_stopping,
-    output="int",
-    what="the epoch whose parameters early stopping keeps, for noisy validation curves, a curve "
-         "that improves again after patience ran out, exact ties, a patience longer than the run, "
-         "a single epoch and large values.",
-    cases=_early_cases,
-    edge_cases=[Case((np.array([0.7]), 3), label="a single epoch"),
-                Case((np.array([5.0, 4.0, 4.0, 4.0, 4.5, 3.0]), 3),
-                     label="exact ties with the best loss"),
-                Case((np.array([5.0, 4.0, 4.2, 4.1, 3.9, 4.3, 4.4, 4.5]), 2),
-                     label="a curve with a stall exactly as long as the patience"),
-                Case((np.array([3e9, 2e9, 2.5e9, 2.7e9, 2.9e9, 3.1e9]), 3), label="large values")],
-    mistakes=[
-        Mistake("global minimum", lambda val_losses, patience: int(np.argmin(val_losses)),
-                "You returned the best epoch of the whole curve. Early stopping never sees the "
-                "epochs after it stops: find the best epoch only up to the stopping point."),
-        Mistake("stopping epoch", lambda val_losses, patience: _stopping_epoch(val_losses, patience),
-                "You returned the epoch at which training stops; return the best epoch, whose "
-                "parameters early stopping restores."),
-        Mistake("patience off by one",
-                lambda val_losses, patience: sol.early_stopping(val_losses, patience + 1),
-                "Your patience waits one epoch too long: stop as soon as the best epoch is "
-                "`patience` epochs old."),
-        Mistake("ties count as improvements", lambda val_losses, patience: _ties_improve(val_losses, patience),
-                "An epoch that only equals the best loss is not an improvement: use <, not <=."),
-    ],
-))
-
-
-def _stopping_epoch(val_losses, patience):
-    best = 0
-    for t, loss in enumerate(val_losses):
-        if loss < val_losses[best]:
-            best = t
-        if t - best >= patience:
-            return t
-    return len(val_losses) - 1
-
-
-def _ties_improve(val_losses, patience):
-    best = 0
-    for t, loss in enumerate(val_losses):
-        if loss <= val_losses[best]:
-            best = t
-        if t - best >= patience:
-            break
-    return best

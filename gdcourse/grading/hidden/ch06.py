@@ -14,11 +14,18 @@ RTOL, ATOL = 1e-9, 1e-12
 
 
 def _tuple_compare(names, kinds=None):
-    """A ``compare`` hook for answers that return the tuple ``names`` (arrays unless ``kinds``)."""
+    """A ``compare`` hook for answers that return the tuple ``names`` (arrays unless ``kinds``).
+
+    When every item is a number (``kinds`` all "scalar"), a 1-D array of that length is
+    accepted as well.
+    """
     kinds = kinds or ["array"] * len(names)
     wanted = f"a tuple of {len(names)} items ({', '.join(names)})"
+    numbers = all(kind == "scalar" for kind in kinds)
 
     def compare(got, expected, case):
+        if numbers and isinstance(got, np.ndarray) and got.shape == (len(names),):
+            got = tuple(got)
         if not isinstance(got, (tuple, list)) or len(got) != len(names):
             if got is None:
                 return f"Your function returned None; it must return {wanted}. Did you forget `return`?"

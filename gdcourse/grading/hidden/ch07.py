@@ -1,0 +1,432 @@
+"""Hidden tests for chapter 7, Pitfalls and how to diagnose them."""
+
+import numpy as np
+
+from ...solutions import ch07 as sol
+from ..core import Case, Exercise, Mistake, output_problem, register, values_close
+
+
+# --------------------------------------------------------------------------- clip_by_norm
+def _clip_cases(rng):
+    for n in (2, 5, 20):
+        g = rng.standard_normal(n) * 10
+        yield Case((g, float(rng.uniform(0.5, 3.0))), label=f"a random {n}-dimensional gradient longer than max_norm")
+    g = rng.standard_normal(4)
+    yield Case((g, float(np.linalg.norm(g) * rng.uniform(1.5, 3.0))),
+               label="a random gradient already shorter than max_norm")
+    yield Case((rng.standard_normal((3, 2)) * 5, 1.5), label="a matrix-shaped gradient")
+
+
+def _norm(g):
+    return float(np.sqrt(np.sum(g ** 2)))
+
+
+def _clip_mistake_componentwise(grad, max_norm):
+    return np.clip(grad, -max_norm, max_norm)
+
+
+def _clip_mistake_always(grad, max_norm):
+    norm = _norm(grad)
+    return grad * (max_norm / norm) if norm > 0 else grad.copy()
+
+
+def _clip_mistake_reversed(grad, max_norm):
+    norm = _norm(grad)
+    return grad * (max_norm / norm) if 0 < norm < max_norm else grad.copy()
+
+
+def _clip_mistake_squared(grad, max_norm):
+    squared = float(np.sum(grad ** 2))
+    return grad * (max_norm / squared) if squared > max_norm else grad.copy()
+
+
+def _clip_mistake_unit(grad, max_norm):
+    norm = _norm(grad)
+    return grad / norm if norm > max_norm else grad.copy()
+
+
+register(Exercise(
+    id="ch07.clip_by_norm",
+    title="Gradient clipping by norm",
+    reference=sol.clip_by_norm,
+    what="the clipped gradient for gradients longer and shorter than max_norm, exactly as long "
+         "as max_norm, a zero gradient, a single entry, a matrix-shaped gradient and huge "
+         "values; the input must not be changed.",
+    cases=_clip_cases,
+    edge_cases=[Case((np.zeros(3), 1.0), label="a zero gradient"),
+                Case((np.array([0.3, -0.4]), 1.0), label="a gradient shorter than max_norm"),
+                Case((np.array([3.0, 4.0]), 5.0), label="a gradient exactly as long as max_norm"),
+                Case((np.array([-7.5]), 2.0), label="a single entry"),
+                Case((np.array([3e8, -4e8, 1.2e9]), 1.0), label="huge values (an exploding gradient)")],
+    mistakes=[
+        Mistake("np.clip per component", _clip_mistake_componentwise,
+                "You clipped each component separately (as np.clip does). That changes the "
+                "direction of the gradient; clipping by norm shrinks the whole vector by one factor."),
+        Mistake("always rescaled", _clip_mistake_always,
+                "Your function also lengthens short gradients. A gradient whose norm is already at "
+                "most max_norm must come back unchanged."),
+        Mistake("condition reversed", _clip_mistake_reversed,
+                "Your condition is the wrong way round: you rescale the short gradients and leave "
+                "the long ones alone."),
+        Mistake("squared norm", _clip_mistake_squared,
+                "You used the sum of squares where the norm belongs: the Euclidean norm is the "
+                "square root of the sum of squares."),
+        Mistake("unit vector", _clip_mistake_unit,
+                "Your clipped gradients have length 1 instead of max_norm: after dividing by the "
+                "norm, multiply by max_norm."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- standardize_train_test
+def _encode_splits(answer, case):
+    """Stack the two returned splits into one array, so that answers can be compared."""
+    out = answer(*case.args, **case.kwargs)
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        try:
+            first, second = (np.asarray(part, dtype=float) for part in out)
+            if first.shape == case.args[0].shape and second.shape == case.args[1].shape:
+                return np.vstack([first, second])
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
+def _compare_splits(got, expected, case):
+    if not isinstance(got, np.ndarray) or got.shape != expected.shape:
+        return ("Your function must return a tuple (X_train_std, X_test_std) of two arrays with "
+                "the shapes of X_train and X_test.")
+    if not np.all(np.isfinite(got)):
+        return ("Your function returned NaN or infinity. Is there a column whose standard deviation "
+                "in the training split is 0? Divide such a column by 1 instead.")
+    if not values_close(got, expected, 1e-9, 1e-12):
+        return "Your function returned wrong values."
+    return None
+
+
+def _scaled_data(rng, m, n):
+    centres = rng.uniform(-50, 50, n)
+    scales = 10.0 ** rng.uniform(-2, 3, n)
+    return centres + scales * rng.standard_normal((m, n))
+
+
+def _standardize_cases(rng):
+    for m_train, m_test, n in ((20, 8, 3), (50, 20, 6), (7, 3, 2)):
+        X = _scaled_data(rng, m_train + m_test, n)
+        yield Case((X[:m_train], X[m_train:]), label=f"{m_train} training and {m_test} test rows with "
+                                                     f"{n} features of very different scales")
+
+
+def _split_stats(X, ddof=0):
+    std = X.std(axis=0, ddof=ddof)
+    return X.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def _std_mistake_own_stats(X_train, X_test):
+    (m1, s1), (m2, s2) = _split_stats(X_train), _split_stats(X_test)
+    return (X_train - m1) / s1, (X_test - m2) / s2
+
+
+def _std_mistake_all_data(X_train, X_test):
+    mean, std = _split_stats(np.vstack([X_train, X_test]))
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+def _std_mistake_variance(X_train, X_test):
+    mean, std = _split_stats(X_train)
+    return (X_train - mean) / std ** 2, (X_test - mean) / std ** 2
+
+
+def _std_mistake_ddof(X_train, X_test):
+    mean, std = _split_stats(X_train, ddof=1)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+def _std_mistake_one_pass(X_train, X_test):
+    mean = X_train.mean(axis=0)
+    var = np.maximum((X_train ** 2).mean(axis=0) - mean ** 2, 0.0)
+    std = np.where(var > 0, np.sqrt(var), 1.0)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+_OFFSET = np.random.default_rng(7).standard_normal((12, 2)) * 3.0 + 1e5
+
+register(Exercise(
+    id="ch07.standardize_train_test",
+    title="Standardising without leaking the test set",
+    reference=sol.standardize_train_test,
+    what="both standardised splits for random data with features of very different scales, one "
+         "feature, a single test row, a column that is constant in the training split, and "
+         "features with a large offset (mean 1e5); statistics from the training split only.",
+    output="any",
+    run=_encode_splits,
+    compare=_compare_splits,
+    cases=_standardize_cases,
+    edge_cases=[Case((np.array([[1.0], [2.0], [4.0], [9.0]]), np.array([[3.0], [-1.0]])), label="one feature"),
+                Case((np.array([[1.0, 10.0], [3.0, 20.0], [8.0, 60.0]]), np.array([[2.0, 15.0]])),
+                     label="a single test row"),
+                Case((np.array([[5.0, 1.0], [5.0, 2.0], [5.0, 6.0]]), np.array([[5.0, 0.0], [7.0, 3.0]])),
+                     label="a column that is constant in the training split"),
+                Case((_OFFSET[:9], _OFFSET[9:]), label="features with a large offset (mean 1e5, spread 3)")],
+    mistakes=[
+        Mistake("test statistics for the test split", _std_mistake_own_stats,
+                "You standardised the test split with its own mean and standard deviation. The test "
+                "split must be transformed with the statistics of the training split, exactly like "
+                "new data arriving after training."),
+        Mistake("statistics of all the data", _std_mistake_all_data,
+                "Your statistics include the test rows (this leaks the test set into training). "
+                "Compute the mean and standard deviation from X_train alone."),
+        Mistake("divided by the variance", _std_mistake_variance,
+                "You divided by the variance. Standardising divides by the standard deviation, the "
+                "square root of the variance."),
+        Mistake("sample standard deviation", _std_mistake_ddof,
+                "You used the sample standard deviation (ddof=1). Use np.std's default, ddof=0, as "
+                "scikit-learn's StandardScaler does."),
+        Mistake("one-pass variance", _std_mistake_one_pass,
+                "Your results lose digits when a feature has a large mean: mean(x**2) - mean(x)**2 "
+                "subtracts two huge, almost equal numbers. Subtract the mean first (as np.std does)."),
+    ],
+    forbid_mutation=True,
+))
+
+
+def _compare_loss(got, expected, case):
+    problem = output_problem("scalar", got, expected)
+    if problem == "returned NaN or infinity.":
+        return ("Your function returned NaN or infinity: exp overflows for arguments above about "
+                "709, and the log of a number that rounded to 0 is -inf.")
+    if problem:
+        return f"Your function {problem}"
+    if not values_close(got, expected, 1e-9, 1e-12):
+        return "Your function returned a wrong value."
+    return None
+
+
+# --------------------------------------------------------------------------- log_sum_exp
+def _lse_cases(rng):
+    yield Case((rng.standard_normal(5),), label="5 random numbers of order one")
+    for n in (10, 30):
+        yield Case((rng.standard_normal(n) * 1000.0,), label=f"{n} random numbers in the thousands")
+    yield Case((rng.uniform(700.0, 720.0, 6),), label="6 numbers just around the overflow limit of exp")
+
+
+def _lse_mistake_naive(z):
+    with np.errstate(over="ignore", divide="ignore"):
+        return float(np.log(np.sum(np.exp(z))))
+
+
+def _lse_mistake_mean_shift(z):
+    c = np.mean(z)
+    with np.errstate(over="ignore", divide="ignore"):
+        return float(c + np.log(np.sum(np.exp(z - c))))
+
+
+register(Exercise(
+    id="ch07.log_sum_exp",
+    title="The log-sum-exp trick",
+    reference=sol.log_sum_exp,
+    what="log(sum(exp(z))) as one finite number for random vectors of order one and in the "
+         "thousands, numbers around the overflow limit of exp, a single entry, equal entries, "
+         "very negative entries and entries of both signs far apart.",
+    output="scalar",
+    compare=_compare_loss,
+    cases=_lse_cases,
+    edge_cases=[Case((np.array([1e4]),), label="a single entry of 10000"),
+                Case((np.full(4, -1000.0),), label="four entries equal to -1000"),
+                Case((np.array([1000.0, 1000.0, 999.0]),), label="three large, nearly equal entries"),
+                Case((np.array([800.0, -800.0]),), label="two entries of opposite sign, far apart"),
+                Case((np.zeros(2),), label="two zeros")],
+    mistakes=[
+        Mistake("naive formula", _lse_mistake_naive,
+                "np.exp overflows above about 709 (and underflows to 0 below about -745). Subtract the "
+                "largest entry before exponentiating, and add it back afterwards."),
+        Mistake("forgot to add the maximum back", lambda z: float(np.log(np.sum(np.exp(z - np.max(z))))),
+                "You subtracted the maximum m inside the exponential but did not add it back: "
+                "log(sum(exp(z))) = m + log(sum(exp(z - m)))."),
+        Mistake("shifted by the mean", _lse_mistake_mean_shift,
+                "Shifting by the mean does not protect against overflow when the entries are far "
+                "apart: shift by the largest entry, so that every exponent is at most 0."),
+        Mistake("maximum only", lambda z: float(np.max(z)),
+                "The maximum alone is only an approximation: add log(sum(exp(z - m))), which lies "
+                "between 0 and log(n)."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- stable_logistic_loss
+def _labels(rng, m):
+    return rng.integers(0, 2, m).astype(float)
+
+
+def _loss_cases(rng):
+    for m, scale in ((10, 3.0), (50, 1.0), (30, 20.0)):
+        yield Case((rng.standard_normal(m) * scale, _labels(rng, m)),
+                   label=f"{m} random scores of moderate size")
+    for m in (8, 25):
+        yield Case((rng.standard_normal(m) * 2000.0, _labels(rng, m)),
+                   label=f"{m} random scores in the thousands (far beyond where exp overflows)")
+
+
+def _softplus(z):
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _loss_mistake_naive(z, y):
+    with np.errstate(over="ignore"):
+        return float(np.mean(np.log(1 + np.exp(z)) - y * z))
+
+
+register(Exercise(
+    id="ch07.stable_logistic_loss",
+    title="A logistic loss that never overflows",
+    reference=sol.stable_logistic_loss,
+    what="the mean cross-entropy as one finite number for random scores of moderate size and in "
+         "the thousands, a single sample, all scores zero, and scores of +-10000 with both labels.",
+    output="scalar",
+    compare=_compare_loss,
+    cases=_loss_cases,
+    edge_cases=[Case((np.array([0.0]), np.array([1.0])), label="a single sample with score 0"),
+                Case((np.zeros(4), np.array([0.0, 1.0, 1.0, 0.0])), label="all scores zero"),
+                Case((np.array([1e4, -1e4, 1e4, -1e4]), np.array([1.0, 0.0, 0.0, 1.0])),
+                     label="scores of +-10000, right and wrong"),
+                Case((np.array([800.0, 3.0, -2.0]), np.array([1.0, 1.0, 0.0])),
+                     label="a score of 800, correctly classified")],
+    mistakes=[
+        Mistake("naive formula", _loss_mistake_naive,
+                "np.log(1 + np.exp(z)) overflows for scores above about 709. Rewrite "
+                "log(1 + e^z) as max(z, 0) + log1p(exp(-|z|)), whose exponent is never positive."),
+        Mistake("sum instead of mean", lambda z, y: float(np.sum(_softplus(z) - y * z)),
+                "You summed over the samples; the loss is the mean, so divide by the number of samples."),
+        Mistake("wrong sign", lambda z, y: float(np.mean(_softplus(z) + y * z)),
+                "Check the sign of the y * z term: the loss of a sample is log(1 + e^z) - y z."),
+        Mistake("dropped the log1p term", lambda z, y: float(np.mean(np.maximum(z, 0) - y * z)),
+                "You kept only max(z, 0): the stable softplus also needs the term log1p(exp(-|z|)), "
+                "which matters most near z = 0."),
+        Mistake("labels swapped", lambda z, y: float(np.mean(_softplus(z) - (1 - y) * z)),
+                "Your loss rewards the wrong class: the term -y z belongs to label 1, so that a large "
+                "positive score costs little when y = 1."),
+    ],
+    forbid_mutation=True,
+))
+
+
+# --------------------------------------------------------------------------- diagnose_run
+LABELS = ("nan", "diverging", "oscillating", "too slow", "converging")
+
+
+def _encode_label(answer, case):
+    """The index of the returned label in LABELS (-1 for anything else)."""
+    label = answer(*case.args, **case.kwargs)
+    return float(LABELS.index(label)) if isinstance(label, str) and label in LABELS else -1.0
+
+
+def _compare_label(got, expected, case):
+    if got == -1.0:
+        return ("Your function returned something that is not one of the five labels 'nan', "
+                "'diverging', 'oscillating', 'too slow', 'converging' (lower case, one space in "
+                "'too slow').")
+    if got != expected:
+        return "Your function returned the wrong label."
+    return None
+
+
+def _quadratic_run(rng, lr_factor, steps, momentum=0.0):
+    """Losses of gradient descent (heavy ball when momentum > 0) on a random 3-D quadratic."""
+    curvatures = rng.uniform(0.5, 10.0, 3)
+    curvatures[0] = 10.0
+    w, v, losses = rng.standard_normal(3) * 3, np.zeros(3), []
+    for _ in range(steps + 1):
+        losses.append(0.5 * float(curvatures @ w ** 2) + 1.0)
+        v = momentum * v + curvatures * w
+        w = w - lr_factor / 10.0 * v
+    return np.array(losses)
+
+
+def _label_cases(rng):
+    yield Case((_quadratic_run(rng, float(rng.uniform(2.1, 2.5)), 40),), label="a run with a learning rate above 2/L")
+    yield Case((_quadratic_run(rng, 1.0, 60),), label="a run with the learning rate 1/L")
+    yield Case((_quadratic_run(rng, 0.95, 80, momentum=0.9),), label="a run with heavy momentum")
+    yield Case((_quadratic_run(rng, 0.002, 100),), label="a run with a tiny learning rate")
+    blown = _quadratic_run(rng, float(rng.uniform(2.5, 3.0)), 30)
+    blown[-3:] = [np.inf, np.nan, np.nan]
+    yield Case((blown,), label="a run that blew up into infinity and NaN")
+
+
+def _label_mistake_no_nan(losses):
+    with np.errstate(invalid="ignore"):
+        if losses[-1] > losses[0]:
+            return "diverging"
+        if np.count_nonzero(np.diff(losses) > 0) >= 0.25 * (len(losses) - 1):
+            return "oscillating"
+        if losses[len(losses) // 2] - losses[-1] >= 0.25 * (losses[0] - losses[-1]):
+            return "too slow"
+    return "converging"
+
+
+def _label_mistake_oscillation_first(losses):
+    if not np.all(np.isfinite(losses)):
+        return "nan"
+    if np.count_nonzero(np.diff(losses) > 0) >= 0.25 * (len(losses) - 1):
+        return "oscillating"
+    return sol.diagnose_run(losses)
+
+
+def _label_mistake_peak(losses):
+    if np.all(np.isfinite(losses)) and np.max(losses) > losses[0]:
+        return "diverging"
+    return sol.diagnose_run(losses)
+
+
+def _label_mistake_strict(losses):
+    if not np.all(np.isfinite(losses)):
+        return "nan"
+    if losses[-1] > losses[0]:
+        return "diverging"
+    if np.count_nonzero(np.diff(losses) > 0) > 0.25 * (len(losses) - 1):
+        return "oscillating"
+    if losses[len(losses) // 2] - losses[-1] > 0.25 * (losses[0] - losses[-1]):
+        return "too slow"
+    return "converging"
+
+
+register(Exercise(
+    id="ch07.diagnose_run",
+    title="Diagnose a run from its loss curve",
+    reference=sol.diagnose_run,
+    what="the label of loss curves from real runs (too large, good, tiny learning rates, heavy "
+         "momentum, a run that blew up) and of hand-made curves: a NaN or an infinity, a peak "
+         "above the start that comes back down, a flat curve, a straight-line decrease, curves "
+         "exactly at the 25 % thresholds, and a run of a single step.",
+    output="any",
+    run=_encode_label,
+    compare=_compare_label,
+    cases=_label_cases,
+    edge_cases=[Case((np.array([1.0, 2.0, 4.0, np.nan]),), label="a curve ending in NaN"),
+                Case((np.array([3.0, 2.0, np.inf, 1.0]),), label="a curve with an infinity in the middle"),
+                Case((np.array([1.0, 1.5, 0.8, 1.2, 0.6, 0.9, 0.4]),),
+                     label="a curve that peaks above its start and ends below it"),
+                Case((1.1 ** np.arange(30.0),), label="a curve that grows at every step"),
+                Case((np.array([5.0, 5.0, 5.0, 5.0]),), label="a flat curve"),
+                Case((10.0 - 0.01 * np.arange(101.0),), label="a straight-line decrease"),
+                Case((np.array([8.0, 5.0, 6.0, 3.0, 4.0, 2.0, 1.5, 1.2, 1.0]),),
+                     label="a curve that rises in exactly 25 % of its steps"),
+                Case((np.array([9.0, 7.0, 5.0, 3.0, 2.0, 1.5, 1.0]),),
+                     label="a curve whose second half makes exactly 25 % of the decrease"),
+                Case((np.array([2.0, 1.0]),), label="a run of a single step")],
+    mistakes=[
+        Mistake("no NaN check", _label_mistake_no_nan,
+                "Curves containing NaN or infinity get the wrong label: comparisons with NaN are "
+                "always False, so test np.isfinite first."),
+        Mistake("oscillation before divergence", _label_mistake_oscillation_first,
+                "A run whose loss grows at every step is labelled wrongly: check the rules in the "
+                "order given, divergence before oscillation."),
+        Mistake("divergence judged by the peak", _label_mistake_peak,
+                "You call a run diverging when its loss ever rises above the start. The rule "
+                "compares the last loss with the first."),
+        Mistake("strict thresholds", _label_mistake_strict,
+                "Curves exactly at a threshold get the wrong label: the rules say 'at least', so "
+                "use >= rather than >."),
+    ],
+))
