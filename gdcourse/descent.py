@@ -136,7 +136,14 @@ class StoppingRule:
 
 
 def divergence_message(t, eta, what="loss"):
-    """The words used by every driver when a run blows up."""
+    """The words used by every driver when a run blows up.
+
+    At step 0 no update has happened yet, so the learning rate cannot be the cause: the
+    starting point, the data or the loss code produced the non-finite value.
+    """
+    if t == 0:
+        return (f"the {what} is NaN or infinite at the starting point (step 0, before any "
+                f"update with lr={eta:g}): check w0, the data and the loss code")
     return (f"the {what} became NaN or infinite at step {t} with lr={eta:g}: "
             f"the learning rate is probably too large for this problem -- try a smaller one")
 

@@ -132,3 +132,10 @@ def test_invalid_start_point(bowl):
         gradient_descent(bowl, [np.nan, 0, 0])
     with pytest.raises(ValueError, match="w0"):
         gradient_descent(bowl, [])
+
+
+def test_non_finite_start_is_not_blamed_on_the_learning_rate():
+    bad = Function(lambda w: float("nan"), lambda w: np.zeros_like(w))
+    run = gradient_descent(bad, [1.0], lr=0.1)
+    assert run.diverged and run.n_iter == 0
+    assert "starting point" in run.message and "too large" not in run.message
