@@ -110,6 +110,16 @@ def _calibrate_refcount_when_unreferenced():
 
 _REFCOUNT_WHEN_UNREFERENCED = _calibrate_refcount_when_unreferenced()
 
+def _may_alias(array, output):
+    """Whether ``array`` may share memory with ``output``, an array the optimizer allocated.
+
+    An array that owns its memory shares none with another array (``output`` itself, the
+    one exception, is excluded by the reference count), so the overlap test of
+    ``np.may_share_memory`` is only needed for views and foreign buffers.
+    """
+    return not array.flags.owndata and np.may_share_memory(array, output)
+
+
 _RECYCLED_OUTPUTS = 2
 """How many recent results an optimizer remembers for recycling: two suffice for
 ``w = opt.step(w, g)``, where step ``k + 2`` can reuse the result of step ``k``."""
@@ -149,6 +159,7 @@ class Optimizer:
         self.t = 0
         self.state = {}
         self._shape_dtype = None     # (shape, dtype) of the parameters, fixed at the first step
+        self._shape = self._dtype = None   # the same two, for the fast check of _check
         self._outputs = []           # the recent results of step, oldest first (recycling)
 
     @property
@@ -180,14 +191,22 @@ class Optimizer:
         return out
 
     def _check(self, params, grad):
-        """Check shapes and dtypes (creating the state at the first step); return the arrays."""
+        """Check shapes and dtypes (creating the state at the first step); return the arrays.
+
+        The common case, two ndarrays of the shape and dtype seen at the first step, is
+        recognised by a few identity comparisons; anything else takes the full checks.
+        """
+        if (type(params) is np.ndarray and type(grad) is np.ndarray
+                and params.dtype is self._dtype and grad.dtype is self._dtype
+                and params.shape == self._shape and grad.shape == self._shape):
+            return params, grad
         params = _as_float_array(params, "params")
         grad = _as_float_array(grad, "grad")
         if grad.shape != params.shape or grad.dtype != params.dtype:
             raise ValueError(f"grad has shape {grad.shape} and dtype {grad.dtype}, but params "
                              f"has shape {params.shape} and dtype {params.dtype}; they must match")
         if self._shape_dtype is None:
-            self._shape_dtype = params.shape, params.dtype
+            self._shape_dtype = self._shape, self._dtype = params.shape, params.dtype
             self.state = self._initial_state(np.zeros(params.shape, params.dtype))
         elif (params.shape, params.dtype) != self._shape_dtype:
             shape, dtype = self._shape_dtype
@@ -203,14 +222,15 @@ class Optimizer:
         It is the oldest of the remembered recent results (``self._outputs``) that is
         referenced by that list alone, i.e. that the caller has dropped without keeping
         any view of it (so it is neither ``params`` nor ``grad``; their memory is also
-        checked explicitly), or else a new array.  It becomes the newest remembered
-        result; beyond :data:`_RECYCLED_OUTPUTS` the oldest is forgotten (left to the caller).
+        checked explicitly, see :func:`_may_alias`), or else a new array.  It becomes the
+        newest remembered result; beyond :data:`_RECYCLED_OUTPUTS` the oldest is forgotten
+        (left to the caller).
         """
         outputs = self._outputs
         for i in range(len(outputs)):
             if (_refcount_of_item(outputs, i) == _REFCOUNT_WHEN_UNREFERENCED
-                    and not np.may_share_memory(outputs[i], params)
-                    and not np.may_share_memory(outputs[i], grad)):
+                    and not _may_alias(params, outputs[i])
+                    and not _may_alias(grad, outputs[i])):
                 out = outputs.pop(i)
                 break
         else:
@@ -271,6 +291,12 @@ class SGD(Optimizer):
 
     def _initial_state(self, w):
         return {"b": np.zeros_like(w)} if self.momentum else {}
+
+    def _update_into(self, params, grad, lr, out):
+        if self.momentum or self.weight_decay:
+            super()._update_into(params, grad, lr, out)
+        else:                                               # plain SGD: out = w - lr g
+            np.subtract(params, np.multiply(grad, lr, out=out), out=out)
 
     def _update(self, w, g, lr):
         g = self._with_weight_decay(w, g)

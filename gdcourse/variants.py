@@ -288,15 +288,13 @@ def _descend(objective, w, optimizer, batches, epochs, rule, epoch_grad, log, ba
 
 def _epoch(objective, w, optimizer, batches, log, t0):
     """One pass over the data; returns the new parameters and ``(step, lr, what)`` if it blew up."""
-    grad_on, loss_on, step = objective.grad_on, objective.loss_on, optimizer.step
-    per_step = log.per_step
+    loss_and_grad_on, step = _batch_loss_and_grad(objective, log.per_step), optimizer.step
     for t, (Z_B, y_B) in enumerate(batches.epoch(), start=t0):
-        g = grad_on(w, Z_B, y_B)
-        grad_norm = math.sqrt(g @ g)
-        loss = float(loss_on(w, Z_B, y_B)) if per_step else 0.0
+        loss, g = loss_and_grad_on(w, Z_B, y_B)
+        grad_norm = math.sqrt(g.dot(g))
         if not (math.isfinite(grad_norm) and math.isfinite(loss)):
             eta = log.last_lr if log.last_lr is not None else optimizer.current_lr
-            if per_step:                     # keep the value that blew up, as gradient_descent does
+            if log.per_step:                 # keep the value that blew up, as gradient_descent does
                 log.losses.append(loss)
                 log.norms.append(grad_norm)
                 if log.record_params:
@@ -305,6 +303,46 @@ def _epoch(objective, w, optimizer, batches, log, t0):
         log.step(loss, grad_norm, optimizer.current_lr, w)
         w = step(w, g)
     return w, None
+
+
+def _batch_loss_and_grad(objective, per_step):
+    """The work of one update: ``(theta, Z_B, y_B) -> (loss, gradient)`` on the batch.
+
+    The loss is only computed when it is recorded (``per_step``; else it is 0.0).  Then the
+    objective's fused ``loss_and_grad_on`` is used when it computes what ``loss_on`` and
+    ``grad_on`` compute (see :func:`_has_own_fused`), else the two are called.
+    """
+    loss_on, grad_on = objective.loss_on, objective.grad_on
+    if not per_step:
+        return lambda theta, Z, y: (0.0, grad_on(theta, Z, y))
+    if _has_own_fused(objective):
+        return objective.loss_and_grad_on
+
+    def loss_and_grad_on(theta, Z, y):
+        g = grad_on(theta, Z, y)
+        return float(loss_on(theta, Z, y)), g
+    return loss_and_grad_on
+
+
+def _has_own_fused(objective):
+    """Whether ``objective.loss_and_grad_on`` is the fused form of its own ``loss_on`` and ``grad_on``.
+
+    It is when the class defining it is (a subclass of) the classes defining the other two.
+    A subclass that overrides ``grad_on`` (to count or log the batches, say) or a wrapper
+    such as :class:`~gdcourse.batching.CountingObjective` must see its own methods called.
+    """
+    owners = [_defining_class(objective, name) for name in ("loss_and_grad_on", "loss_on", "grad_on")]
+    fused, *separate = owners
+    return fused is not None and all(owner is not None and issubclass(fused, owner)
+                                     for owner in separate)
+
+
+def _defining_class(objective, name):
+    """The class of ``objective`` whose body defines the method ``name``; ``None`` if none does
+    (a missing method, one set on the instance, or one forwarded by ``__getattr__``)."""
+    if name in getattr(objective, "__dict__", {}):
+        return None
+    return next((cls for cls in type(objective).__mro__ if name in vars(cls)), None)
 
 
 def _norm(v):
