@@ -59,3 +59,19 @@ def check_optional_tol(value, name: str):
     if value is None:
         return None
     return check_number(value, name, low=0.0)
+
+
+def check_spd(A, name: str = "A"):
+    """Return ``(A, eigenvalues)`` for a symmetric positive definite matrix, else raise ValueError.
+
+    The eigenvalues come back sorted ascending (``numpy.linalg.eigvalsh``).
+    """
+    A = as_float_array(A, name, ndim=2)
+    if A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {A.shape}")
+    if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * np.abs(A).max()):
+        raise ValueError(f"{name} must be symmetric")
+    eigenvalues = np.linalg.eigvalsh(A)
+    if eigenvalues[0] <= 0:
+        raise ValueError(f"{name} must be positive definite (smallest eigenvalue {eigenvalues[0]:.3g})")
+    return A, eigenvalues

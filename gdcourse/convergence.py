@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_number, check_positive_int
+from ._validation import as_float_array, check_number, check_positive_int, check_spd
 
 __all__ = ["condition_number", "linear_rate", "iterations_to_reach", "contraction_ratios",
            "EarlyStoppingHistory", "early_stopping_descent"]
@@ -32,14 +32,7 @@ def condition_number(A) -> float:
     Raises ValueError when ``A`` is not square and symmetric, or not positive definite
     (then :math:`\kappa` is infinite: the function is not strongly convex).
     """
-    A = as_float_array(A, "A", ndim=2)
-    if A.shape[0] != A.shape[1]:
-        raise ValueError(f"A must be square, got shape {A.shape}")
-    if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * np.abs(A).max()):
-        raise ValueError("A must be symmetric")
-    eigenvalues = np.linalg.eigvalsh(A)
-    if eigenvalues[0] <= 0:
-        raise ValueError(f"A must be positive definite (smallest eigenvalue {eigenvalues[0]:.3g})")
+    _, eigenvalues = check_spd(A, "A")
     return float(eigenvalues[-1] / eigenvalues[0])
 
 

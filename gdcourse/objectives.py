@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_number
+from ._validation import as_float_array, check_number, check_spd
 
 __all__ = ["Quadratic", "LinearRegression", "LogisticRegression", "Rosenbrock", "Function", "sigmoid"]
 
@@ -40,14 +40,7 @@ class Quadratic:
     """
 
     def __init__(self, A, b=None):
-        A = as_float_array(A, "A", ndim=2)
-        if A.shape[0] != A.shape[1]:
-            raise ValueError(f"A must be square, got shape {A.shape}")
-        if not np.allclose(A, A.T, rtol=1e-12, atol=1e-12 * np.abs(A).max()):
-            raise ValueError("A must be symmetric")
-        eigenvalues = np.linalg.eigvalsh(A)
-        if eigenvalues[0] <= 0:
-            raise ValueError(f"A must be positive definite (smallest eigenvalue {eigenvalues[0]:.3g})")
+        A, eigenvalues = check_spd(A, "A")
         b = np.zeros(A.shape[0]) if b is None else as_float_array(b, "b", ndim=1)
         if b.shape[0] != A.shape[0]:
             raise ValueError(f"b must have length {A.shape[0]} to match A, got {b.shape[0]}")
@@ -146,7 +139,7 @@ class _DataObjective:
         return self._mask
 
     def _penalty(self, theta):
-        r"""The L2 penalty :math:`\frac{\alpha}{2}\lVert w\rVert^2` (0.0 without computing it when alpha = 0)."""
+        r"""The L2 penalty :math:`\frac{\alpha}{2}\lVert w\rVert^2` (0.0 if alpha = 0)."""
         if not self.alpha:
             return 0.0
         w = theta[1:] if self.fit_intercept else theta
@@ -158,12 +151,6 @@ class _DataObjective:
             return 0.0
         return self.alpha * self._penalty_mask() * theta
 
-    def _add_penalty_grad(self, g, theta):
-        """``g + _penalty_grad(theta)``, added in place into ``g`` (a new array owned by the caller)."""
-        if self.alpha:
-            g += self.alpha * self._penalty_mask() * theta
-        return g
-
     def loss(self, theta, rows=None):
         Z, y = self._rows(rows)
         return self.loss_on(theta, Z, y)
@@ -173,7 +160,7 @@ class _DataObjective:
         return self.grad_on(theta, Z, y)
 
     def loss_and_grad(self, theta, rows=None):
-        """``(loss(theta, rows), grad(theta, rows))``, computed together by :meth:`loss_and_grad_on`."""
+        """``(loss(theta, rows), grad(theta, rows))``, computed together (``loss_and_grad_on``)."""
         Z, y = self._rows(rows)
         return self.loss_and_grad_on(theta, Z, y)
 
@@ -200,6 +187,18 @@ class LinearRegression(_DataObjective):
             raise ValueError(f"convention must be 'half_mse' or 'mse', got {convention!r}")
         self.convention = convention
         self._c = self._FACTORS[convention]
+        self._grad_factors = {}                          # m -> 2c/m as a 0-d array
+
+    def _grad_factor(self, m):
+        """The factor :math:`2c/m` of the gradient as a 0-d array, cached per number of rows.
+
+        NumPy multiplies a small array by a 0-d array about twice as fast as by a Python
+        float (the same product): it matters on the batch of every update.
+        """
+        factor = self._grad_factors.get(m)
+        if factor is None:
+            factor = self._grad_factors[m] = np.array(2 * self._c / m)
+        return factor
 
     def loss_on(self, theta, Z, y):
         r = Z @ theta - y
@@ -210,20 +209,24 @@ class LinearRegression(_DataObjective):
         return (2 * self._c / len(y)) * (Z.T @ r) + self._penalty_grad(theta)
 
     def loss_and_grad_on(self, theta, Z, y):
-        r"""``(loss_on(theta, Z, y), grad_on(theta, Z, y))`` from one residual :math:`r = Z\theta - y`.
+        r"""``(loss_on(theta, Z, y), grad_on(theta, Z, y))`` from one residual.
 
-        The same numbers as the two calls (the same operations, in the same order), for
-        about the price of the gradient alone: the loss adds one dot product.  This is the
-        per-update work of the mini-batch drivers, so on a small batch the few NumPy calls
-        are kept few (``.dot``, in place) -- each one costs about a microsecond of overhead.
+        Both come from :math:`r = Z\theta - y`, with the same numbers as the two calls (the
+        same operations, in the same order), for about the price of the gradient alone: the
+        loss adds one dot product.  This is the per-update work of the mini-batch drivers, so
+        the NumPy calls are kept few (``.dot``, in place): on a small batch each one costs
+        about a microsecond of overhead.
         """
         m = len(y)
         r = Z.dot(theta)
         r -= y
-        loss = self._c * float(r.dot(r)) / m + self._penalty(theta)
-        g = Z.T.dot(r)
-        g *= 2 * self._c / m
-        return loss, self._add_penalty_grad(g, theta)
+        loss = self._c * float(r.dot(r)) / m
+        g = r.dot(Z)                                    # r^T Z = (Z^T r)^T, no transposed view
+        g *= self._grad_factor(m)                       # 2c / m
+        if self.alpha:                                  # the L2 penalty
+            loss += self._penalty(theta)
+            g += self._penalty_grad(theta)
+        return loss, g
 
     def hessian(self, theta=None):
         m = self.n_samples
@@ -290,15 +293,18 @@ class LogisticRegression(_DataObjective):
         return Z.T @ (p - y) / len(y) + self._penalty_grad(theta)
 
     def loss_and_grad_on(self, theta, Z, y):
-        r"""``(loss_on(theta, Z, y), grad_on(theta, Z, y))`` from one score vector :math:`z = Z\theta`.
+        r"""``(loss_on(theta, Z, y), grad_on(theta, Z, y))`` from one score :math:`z = Z\theta`.
 
         The same numbers as the two calls, with one product with ``Z`` fewer.
         """
         z = Z.dot(theta)
-        loss = float(np.mean(np.logaddexp(0.0, z) - y * z)) + self._penalty(theta)
-        g = Z.T.dot(sigmoid(z) - y)
+        loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+        g = (sigmoid(z) - y).dot(Z)                     # (p - y)^T Z = (Z^T (p - y))^T
         g /= len(y)
-        return loss, self._add_penalty_grad(g, theta)
+        if self.alpha:                                  # the L2 penalty
+            loss += self._penalty(theta)
+            g += self._penalty_grad(theta)
+        return loss, g
 
     def predict_proba(self, theta, X):
         w, b = self.unpack(theta)

@@ -110,14 +110,15 @@ def _calibrate_refcount_when_unreferenced():
 
 _REFCOUNT_WHEN_UNREFERENCED = _calibrate_refcount_when_unreferenced()
 
-def _may_alias(array, output):
-    """Whether ``array`` may share memory with ``output``, an array the optimizer allocated.
+def _may_alias(output, params, grad):
+    """Whether ``params`` or ``grad`` may share memory with ``output``, a result of ``step``.
 
     An array that owns its memory shares none with another array (``output`` itself, the
     one exception, is excluded by the reference count), so the overlap test of
     ``np.may_share_memory`` is only needed for views and foreign buffers.
     """
-    return not array.flags.owndata and np.may_share_memory(array, output)
+    return ((not params.flags.owndata and np.may_share_memory(params, output))
+            or (not grad.flags.owndata and np.may_share_memory(grad, output)))
 
 
 _RECYCLED_OUTPUTS = 2
@@ -159,7 +160,8 @@ class Optimizer:
         self.t = 0
         self.state = {}
         self._shape_dtype = None     # (shape, dtype) of the parameters, fixed at the first step
-        self._shape = self._dtype = None   # the same two, for the fast check of _check
+        self._shape = self._dtype = None   # the same two, for the fast check of step
+        self._lr_array = (None, None, None)   # (lr, dtype, lr as a 0-d array): see _lr_as_array
         self._outputs = []           # the recent results of step, oldest first (recycling)
 
     @property
@@ -184,7 +186,11 @@ class Optimizer:
         result only once nothing else references it (see the module docstring).
         """
         lr = self.current_lr
-        params, grad = self._check(params, grad)
+        shape, dtype = self._shape, self._dtype
+        if not (type(params) is np.ndarray and type(grad) is np.ndarray   # the common case
+                and params.dtype is dtype and grad.dtype is dtype
+                and params.shape == shape and grad.shape == shape):
+            params, grad = self._check(params, grad)
         out = self._new_output(params, grad)
         self.t += 1
         self._update_into(params, grad, lr, out)
@@ -193,13 +199,9 @@ class Optimizer:
     def _check(self, params, grad):
         """Check shapes and dtypes (creating the state at the first step); return the arrays.
 
-        The common case, two ndarrays of the shape and dtype seen at the first step, is
-        recognised by a few identity comparisons; anything else takes the full checks.
+        :meth:`step` skips it in the common case, recognised by a few identity comparisons:
+        two ndarrays of the very shape and dtype accepted before.
         """
-        if (type(params) is np.ndarray and type(grad) is np.ndarray
-                and params.dtype is self._dtype and grad.dtype is self._dtype
-                and params.shape == self._shape and grad.shape == self._shape):
-            return params, grad
         params = _as_float_array(params, "params")
         grad = _as_float_array(grad, "grad")
         if grad.shape != params.shape or grad.dtype != params.dtype:
@@ -229,8 +231,7 @@ class Optimizer:
         outputs = self._outputs
         for i in range(len(outputs)):
             if (_refcount_of_item(outputs, i) == _REFCOUNT_WHEN_UNREFERENCED
-                    and not _may_alias(params, outputs[i])
-                    and not _may_alias(grad, outputs[i])):
+                    and not _may_alias(outputs[i], params, grad)):
                 out = outputs.pop(i)
                 break
         else:
@@ -244,6 +245,17 @@ class Optimizer:
         """Write the new parameters into ``out``: by default a copy updated by ``_update``."""
         np.copyto(out, params)
         self._update(out, grad, lr)
+
+    def _lr_as_array(self, lr, dtype):
+        """``lr`` as a 0-d array of ``dtype``, kept while ``lr`` is the same object.
+
+        NumPy multiplies a small array by a 0-d array about twice as fast as by a Python
+        float, which it converts at every call; the result is the same, since it casts a
+        Python float to the array's dtype first.
+        """
+        if lr is not self._lr_array[0] or dtype is not self._lr_array[1]:
+            self._lr_array = lr, dtype, np.array(lr, dtype)
+        return self._lr_array[2]
 
     def _initial_state(self, w):
         return {name: np.zeros_like(w) for name in self.state_names}
@@ -296,7 +308,8 @@ class SGD(Optimizer):
         if self.momentum or self.weight_decay:
             super()._update_into(params, grad, lr, out)
         else:                                               # plain SGD: out = w - lr g
-            np.subtract(params, np.multiply(grad, lr, out=out), out=out)
+            lr_g = np.multiply(grad, self._lr_as_array(lr, out.dtype), out=out)
+            np.subtract(params, lr_g, out=out)
 
     def _update(self, w, g, lr):
         g = self._with_weight_decay(w, g)

@@ -149,7 +149,6 @@ def test_html_and_text_display():
 
 # ------------------------------------------------------------------ diagnosis of uncatalogued errors
 def test_generic_diagnosis_factor_two_sum_and_sign():
-    X = None  # noqa: F841  (the hidden data is not visible here)
 
     def doubled(X, y, theta):
         return 2 * reference("ch01.linreg_gradient")(X, y, theta) + 0.0

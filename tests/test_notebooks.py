@@ -6,7 +6,6 @@ tests check what nbval cannot: the structure of each chapter, that untouched not
 """
 
 import inspect
-import os
 import re
 import sys
 from pathlib import Path

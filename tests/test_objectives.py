@@ -1,5 +1,7 @@
 """Every objective's gradient against central finite differences, and its known facts."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -165,3 +167,49 @@ def test_function_wrapper():
     assert f.loss([3.0]) == 9.0 and f.grad(np.array([3.0]))[0] == 6.0
     with pytest.raises(ValueError, match="callables"):
         Function(1, 2)
+
+
+# --------------------------------------------------------------------------- loss_and_grad
+
+def data_objectives(seed=0, m=37, n=4):
+    """Linear and logistic regression in every configuration, on one small data set."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n))
+    y = X @ rng.standard_normal(n) + rng.standard_normal(m)
+    labels = (y > 0).astype(float)
+    return ([LinearRegression(X, y, fit_intercept=fi, alpha=a, convention=c)
+             for fi in (True, False) for a in (0.0, 0.3) for c in ("half_mse", "mse")]
+            + [LogisticRegression(X, labels, fit_intercept=fi, alpha=a)
+               for fi in (True, False) for a in (0.0, 0.3)])
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_loss_and_grad_are_exactly_loss_and_grad(index):
+    objective = data_objectives()[index]
+    rng = np.random.default_rng(index)
+    theta = rng.standard_normal(objective.n_params)
+    for rows in (None, slice(3, 19), rng.permutation(objective.n_samples)[:8]):
+        loss, grad = objective.loss_and_grad(theta, rows)
+        assert isinstance(loss, float) and loss == objective.loss(theta, rows)
+        assert grad.tobytes() == objective.grad(theta, rows).tobytes()
+    Z, y = objective.Z[5:12], objective.y[5:12]
+    loss, grad = objective.loss_and_grad_on(theta, Z, y)
+    assert loss == objective.loss_on(theta, Z, y)
+    assert grad.tobytes() == objective.grad_on(theta, Z, y).tobytes()
+
+
+def test_without_penalty_huge_weights_give_a_finite_logistic_loss():
+    """alpha = 0 adds no penalty at all: not 0 * inf = NaN when |w|^2 overflows."""
+    objective = data_objectives()[8]                    # logistic, intercept, alpha = 0
+    theta = np.full(objective.n_params, 1e160)          # |w|^2 overflows, the scores do not
+    assert math.isfinite(objective.loss(theta))
+    loss, grad = objective.loss_and_grad(theta)
+    assert math.isfinite(loss) and np.all(np.isfinite(grad))
+
+
+def test_the_penalty_mask_is_built_once_and_spares_the_bias():
+    objective = data_objectives()[2]                    # linear, intercept, alpha = 0.3
+    mask = objective._penalty_mask()
+    assert objective._penalty_mask() is mask and mask.tolist() == [0.0] + [1.0] * 4
+    ridge_part = objective.hessian() - LinearRegression(objective.X, objective.y).hessian()
+    np.testing.assert_allclose(ridge_part, 0.3 * np.diag(mask), atol=1e-12)

@@ -640,3 +640,38 @@ def test_reset_forgets_the_recycled_results():
         w = opt.step(w, w)
     opt.reset()
     assert opt._outputs == [] and opt.t == 0
+
+
+# --------------------------------------------------------------------------- fast path
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plain_sgd_is_exactly_the_textbook_update(dtype):
+    opt, w = optim.SGD(lr=0.05), np.linspace(-1.0, 2.0, 7).astype(dtype)
+    for _ in range(5):
+        g = (3 * w - 1).astype(dtype)
+        expected = w - 0.05 * g
+        w = opt.step(w, g)
+        assert w.dtype == dtype and w.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_after_the_first_steps_mismatches_still_raise_and_other_inputs_still_work(name):
+    opt, w = make(name), np.linspace(-1.0, 1.0, 5)
+    for _ in range(3):
+        w = opt.step(w, 2 * w)
+    with pytest.raises(ValueError, match="grad has shape"):
+        opt.step(w, (2 * w)[:-1])
+    with pytest.raises(ValueError, match="dtype"):
+        opt.step(w, (2 * w).astype(np.float32))
+    with pytest.raises(ValueError, match="call reset"):
+        opt.step(w.astype(np.float32), (2 * w).astype(np.float32))
+    with pytest.raises(ValueError, match="params must be an array of floats"):
+        opt.step(np.zeros(5, dtype=int), 2 * w)
+    reference = make(name)
+    v = np.linspace(-1.0, 1.0, 5)
+    for _ in range(3):
+        v = reference.step(v, 2 * v)
+    np.testing.assert_array_equal(opt.step(w.tolist(), (2 * w).tolist()),   # lists: the full checks
+                                  reference.step(v, 2 * v))
+    assert opt.t == 4
+

@@ -10,6 +10,7 @@ from gdcourse.objectives import LinearRegression, LogisticRegression, Quadratic
 from gdcourse.optim import SGD, Adam
 from gdcourse.variants import (batch_gradient_descent, iterate_minibatches, minibatch_descent,
                                minibatch_gradient_descent, stochastic_gradient_descent)
+from gdcourse.variants import _has_own_fused
 
 
 def regression(m=500, noise=0.5, seed=0):
@@ -308,3 +309,70 @@ def test_zero_epochs_only_evaluates_the_start():
     h = minibatch_gradient_descent(obj, np.ones(4), lr=0.1, epochs=0)
     assert h.n_iter == 0 and h.stop_reason == "max_iter"
     np.testing.assert_array_equal(h.w, np.ones(4))
+
+
+# ----------------------------------------------------------------------- fused loss and gradient
+
+class Separate(LinearRegression):
+    """Least squares whose loss_on and grad_on are overridden (by themselves): the driver must
+    call them, not the fused loss_and_grad_on they inherit."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_calls = self.grad_calls = 0
+
+    def loss_on(self, theta, Z, y):
+        self.loss_calls += 1
+        return super().loss_on(theta, Z, y)
+
+    def grad_on(self, theta, Z, y):
+        self.grad_calls += 1
+        return super().grad_on(theta, Z, y)
+
+
+def assert_same_history(a, b):
+    for field in ("losses", "grad_norms", "lrs", "w", "epoch_losses", "epoch_steps"):
+        assert getattr(a, field).tobytes() == getattr(b, field).tobytes(), field
+    assert (a.stop_reason, a.message) == (b.stop_reason, b.message)
+
+
+@pytest.mark.parametrize("record", ["step", "epoch"])
+@pytest.mark.parametrize("alpha", [0.0, 0.2])
+def test_the_fused_loss_and_gradient_give_the_history_of_separate_calls(record, alpha):
+    fused = regression(m=203)
+    fused.alpha = alpha
+    separate = Separate(fused.X, fused.y, alpha=alpha)
+    runs = [minibatch_descent(objective, np.zeros(4), lr=0.05, batch_size=16, epochs=3,
+                              random_state=1, record=record) for objective in (fused, separate)]
+    assert_same_history(*runs)
+    assert _has_own_fused(fused) and not _has_own_fused(separate)
+    assert separate.grad_calls >= 3 * 13                 # its own methods were called
+    if record == "step":
+        assert separate.loss_calls >= 3 * 13
+
+
+def test_the_final_record_is_the_full_data_loss_and_gradient_norm():
+    objective = regression(m=101)
+    history = minibatch_descent(objective, np.zeros(4), lr=0.05, batch_size=8, epochs=2,
+                                random_state=0)
+    assert history.losses[-1] == objective.loss(history.w) == history.epoch_losses[-1]
+    assert history.grad_norms[-1] == np.linalg.norm(objective.grad(history.w))
+
+
+def test_a_counting_wrapper_still_counts_every_update():
+    from gdcourse.batching import CountingObjective
+    counted = CountingObjective(regression(m=100))
+    minibatch_descent(counted, np.zeros(4), lr=0.05, batch_size=32, epochs=3, random_state=0)
+    assert counted.gradient_calls == 3 * 4 and counted.rows_touched == 3 * 100
+
+
+def test_blas_threads_are_restored_after_a_run_on_large_data():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [info["num_threads"] for info in threadpoolctl.threadpool_info()]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 30))                  # 93 000 entries: large data
+    objective = LinearRegression(X, X @ rng.standard_normal(30))
+    history = minibatch_descent(objective, np.zeros(31), lr=0.01, batch_size=16, epochs=1,
+                                random_state=0)
+    assert history.stop_reason == "max_iter"
+    assert [info["num_threads"] for info in threadpoolctl.threadpool_info()] == before
