@@ -56,7 +56,7 @@ book: $(VENV)/.book-deps $(MATHJAX_DIR)/tex-chtml.js
 	$(JB)
 
 test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js browser
-	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env
+	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(JB)
 	$(PYTEST) -m browser tests/test_browser.py
 
