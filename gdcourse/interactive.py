@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ._validation import as_float_array, check_positive_int
+from .optim import SGD
 from .plotting import PALETTE, grid_values
 
 __all__ = ["heavy_ball_path", "explore_descent", "static_mode"]
@@ -25,19 +26,18 @@ def heavy_ball_path(objective, w0, lr, momentum=0.0, n_steps=50):
 
     .. math:: v_{t+1} = \beta v_t + \nabla f(w_t), \qquad w_{t+1} = w_t - \eta\, v_{t+1}
 
-    (the form of ``torch.optim.SGD``).  Stops early, keeping the path so far, if the iterates
-    leave the finite numbers.
+    (the form of ``torch.optim.SGD``, whose :class:`~gdcourse.optim.SGD` takes the steps).
+    Stops early, keeping the path so far, once the iterates run away (beyond 1e6).
     """
-    w = as_float_array(w0, "w0", copy=True)
+    w = as_float_array(w0, "w0")
     n_steps = check_positive_int(n_steps, "n_steps")
-    velocity, path = np.zeros_like(w), [w.copy()]
+    optimizer, path = SGD(lr=lr, momentum=momentum), [w]
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(n_steps):
-            velocity = momentum * velocity + objective.grad(w)
-            w = w - lr * velocity
+            w = optimizer.step(w, objective.grad(w))      # a new array every step
             if not np.all(np.isfinite(w)) or np.abs(w).max() > 1e6:
                 break
-            path.append(w.copy())
+            path.append(w)
     return np.array(path)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_float_array, check_number, check_positive_int
+from .variants import _rng, iterate_minibatches
 
 __all__ = ["LRRangeResult", "lr_range_test", "geometric_rates"]
 
@@ -131,16 +132,10 @@ def _batches(objective, batch_size, random_state):
     n_samples = getattr(objective, "n_samples", None)
     if n_samples is None:
         raise ValueError("batch_size needs a data objective (with n_samples and grad(w, rows=...))")
-    try:
-        rng = np.random.default_rng(random_state)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"random_state must be None, an integer or a numpy Generator, "
-                         f"got {random_state!r}") from exc
-    return _shuffled_batches(n_samples, batch_size, rng)
+    return _shuffled_batches(n_samples, batch_size, _rng(random_state))
 
 
 def _shuffled_batches(n_samples, batch_size, rng):
+    """The mini-batches of one seeded epoch after another, without end."""
     while True:
-        order = rng.permutation(n_samples)
-        for start in range(0, n_samples, batch_size):
-            yield order[start:start + batch_size]
+        yield from iterate_minibatches(n_samples, batch_size, rng)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float_array, check_number, check_positive_int
-from .descent import History
+from .descent import History, StoppingRule
 
 __all__ = ["newton_method"]
 
@@ -46,7 +46,7 @@ def newton_method(objective, w0, *, max_iter=50, grad_tol=1e-10) -> History:
         raise ValueError("objective must have a hessian(w) method for Newton's method")
     w = as_float_array(w0, "w0", ndim=1, copy=True)
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
-    grad_tol = check_number(grad_tol, "grad_tol", low=0.0)
+    rule = StoppingRule(grad_tol=check_number(grad_tol, "grad_tol", low=0.0))
 
     losses, norms, params = [], [], []
     reason = message = None
@@ -58,11 +58,9 @@ def newton_method(objective, w0, *, max_iter=50, grad_tol=1e-10) -> History:
         if not (np.isfinite(loss) and np.isfinite(norms[-1])):
             reason, message = "diverged", f"the loss or gradient became non-finite at step {t}"
             break
-        if norms[-1] <= grad_tol:
-            reason, message = "grad_tol", f"gradient norm {norms[-1]:.3e} <= grad_tol={grad_tol:g} at step {t}"
-            break
-        if t == max_iter:
-            reason, message = "max_iter", f"reached the iteration budget max_iter={max_iter}"
+        reason = rule.reason(t, loss, norms[-1]) or ("max_iter" if t == max_iter else None)
+        if reason is not None:
+            message = rule.message(reason, max_iter=max_iter)
             break
         try:
             step = np.linalg.solve(np.asarray(objective.hessian(w), dtype=float), g)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import objectives
 from ._validation import as_float_array, check_number
 
 __all__ = ["logsumexp", "softplus", "sigmoid", "log_sigmoid", "logistic_loss", "clip_by_norm"]
@@ -66,9 +67,7 @@ def sigmoid(z):
     For :math:`z \ge 0` it evaluates :math:`1/(1 + e^{-z})`; for :math:`z < 0` the equal
     form :math:`e^{z}/(1 + e^{z})`.  Either way the exponent is :math:`-|z| \le 0`.
     """
-    z = _scores(z)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return objectives.sigmoid(_scores(z))
 
 
 def log_sigmoid(z):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import inspect
 import numbers
 import zlib
 from dataclasses import dataclass, field
@@ -372,7 +371,3 @@ def grade(exercise_id: str, answer) -> Result:
             f"The grader could not evaluate this answer ({type(exc).__name__}: {exc}). "
             f"Please check that your answer has the form the exercise asks for.")
 
-
-def signature_of(exercise: Exercise) -> str:
-    ref = exercise.reference
-    return f"{exercise.name}{inspect.signature(ref)}" if callable(ref) else exercise.name
