@@ -6,7 +6,9 @@ mini-batch variants can ask for the loss or gradient of a subset of the examples
 ``loss_on(w, X, y)`` / ``grad_on(w, X, y)`` for rows the caller has already gathered.
 ``loss_and_grad_on(w, X, y)`` (and ``loss_and_grad(w, rows)``) returns both from one pass
 over the rows: the mini-batch drivers record the loss of every update at the price of the
-gradient alone.
+gradient alone.  ``loss_sum_on(w, X, y)`` sums the data term over the rows instead of
+averaging it, so the full-data loss can be assembled from blocks of rows
+(``loss_from_sum``).
 
 Conventions used throughout the book
 ------------------------------------
@@ -151,6 +153,18 @@ class _DataObjective:
             return 0.0
         return self.alpha * self._penalty_mask() * theta
 
+    def loss_from_sum(self, theta, total, m):
+        """The loss from its data term summed over ``m`` rows: ``total / m`` plus the penalty.
+
+        With ``loss_sum_on`` (the sum over the rows given), ``loss_on(theta, Z, y)`` is
+        ``loss_from_sum(theta, loss_sum_on(theta, Z, y), len(y))``, number for number; so the
+        loss over many rows can also be assembled from sums over blocks of them.
+        """
+        return total / m + self._penalty(theta)
+
+    def loss_on(self, theta, Z, y):
+        return self.loss_from_sum(theta, self.loss_sum_on(theta, Z, y), len(y))
+
     def loss(self, theta, rows=None):
         Z, y = self._rows(rows)
         return self.loss_on(theta, Z, y)
@@ -200,9 +214,10 @@ class LinearRegression(_DataObjective):
             factor = self._grad_factors[m] = np.array(2 * self._c / m)
         return factor
 
-    def loss_on(self, theta, Z, y):
+    def loss_sum_on(self, theta, Z, y):
+        r"""The data term summed over the rows, :math:`c\,\lVert Z\theta - y\rVert^2` (c = 1/2 or 1)."""
         r = Z @ theta - y
-        return self._c * float(r @ r) / len(y) + self._penalty(theta)
+        return self._c * float(r @ r)
 
     def grad_on(self, theta, Z, y):
         r = Z @ theta - y
@@ -284,9 +299,10 @@ class LogisticRegression(_DataObjective):
         if not np.all((self.y == 0) | (self.y == 1)):
             raise ValueError("y must contain only the labels 0 and 1")
 
-    def loss_on(self, theta, Z, y):
+    def loss_sum_on(self, theta, Z, y):
+        r"""The data term summed over the rows, :math:`\sum_i [\log(1+e^{z_i}) - y_i z_i]`."""
         z = Z @ theta
-        return float(np.mean(np.logaddexp(0.0, z) - y * z)) + self._penalty(theta)
+        return float(np.sum(np.logaddexp(0.0, z) - y * z))
 
     def grad_on(self, theta, Z, y):
         p = sigmoid(Z @ theta)

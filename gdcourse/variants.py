@@ -18,16 +18,19 @@ run can be repeated) and cut into :math:`\lceil m/k\rceil` batches; the last one
 :mod:`gdcourse.optim` can turn the gradients into updates; the default is plain SGD.
 
 Recording is cheap per step (the mini-batch loss, its gradient norm and the learning rate)
-and exact per epoch: the full-data loss is computed once per epoch (and the full-data
-gradient when a criterion or the record needs it), and the stopping criteria of
+and exact per epoch: the full-data loss is measured at the end of every epoch (and the
+full-data gradient when a criterion or the record needs it), and the stopping criteria of
 :class:`~gdcourse.descent.StoppingRule` are checked on them.
 
 Speed: an update costs a handful of NumPy calls on a ``k x n`` batch, so for small batches
 the Python overhead per update dominates.  So the rows of a shuffled batch are gathered into
 reused buffers (see :class:`_Batches`) rather than copying the shuffled data set; the loss
 recorded per step comes with the gradient from one residual (the objective's
-``loss_and_grad_on``, when it has its own); and on large data BLAS runs on one thread
-(see :func:`_blas_threads`).
+``loss_and_grad_on``, when it has its own); the optimizer updates the driver's parameter
+array in place (``step_``); when no criterion needs the full-data loss before the next
+epoch, that epoch measures it on the blocks of rows it gathers anyway instead of making a
+pass of its own (see :func:`_descend`); and on large data BLAS runs on one thread (see
+:func:`_blas_threads`).
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ class _Batches:
         self.k = min(batch_size, self.m)
         row_bytes = Z.itemsize * max(1, Z[:1].size)
         self.block = self.k * max(1, GATHER_BYTES // (row_bytes * self.k))  # whole batches
-        if shuffle and self.k < self.m:
+        if self.gathers:
             rows = min(self.block, self.m)
             self.Z_buf = np.empty((rows,) + Z.shape[1:], dtype=Z.dtype)
             self.y_buf = np.empty((rows,) + y.shape[1:], dtype=y.dtype)
@@ -102,18 +105,34 @@ class _Batches:
         """Number of updates in one epoch, :math:`\\lceil m/k \\rceil`."""
         return -(-self.m // self.k)
 
-    def epoch(self):
-        if self.k == self.m:                       # one batch: the order does not matter
-            yield self.Z, self.y
-        elif not self.shuffle:                     # consecutive rows: views, no copy
-            yield from self._split(self.Z, self.y)
-        else:
-            for idx in iterate_minibatches(self.m, self.block, self.rng):
-                Z_blk, y_blk = self.Z_buf[:len(idx)], self.y_buf[:len(idx)]
-                np.take(self.Z, idx, axis=0, out=Z_blk, mode="clip")
-                np.take(self.y, idx, axis=0, out=y_blk, mode="clip")
-                full = len(idx) == len(self.Z_buf)
-                yield from self.buf_batches if full else self._split(Z_blk, y_blk)
+    @property
+    def gathers(self) -> bool:
+        """Whether an epoch gathers shuffled rows into the buffers (else it hands out views)."""
+        return self.shuffle and self.k < self.m
+
+    def epoch(self, on_block=None):
+        """The batches ``(Z_B, y_B)`` of one epoch.
+
+        ``on_block(Z_blk, y_blk)``, when given, is called on consecutive blocks of rows that
+        together hold every row once, each before its batches are handed out: on the
+        gathered blocks while they are in cache, else on the whole data.
+        """
+        if not self.gathers:
+            if on_block is not None:
+                on_block(self.Z, self.y)
+            if self.k == self.m:                   # one batch: the order does not matter
+                yield self.Z, self.y
+            else:                                  # consecutive rows: views, no copy
+                yield from self._split(self.Z, self.y)
+            return
+        for idx in iterate_minibatches(self.m, self.block, self.rng):
+            Z_blk, y_blk = self.Z_buf[:len(idx)], self.y_buf[:len(idx)]
+            np.take(self.Z, idx, axis=0, out=Z_blk, mode="clip")
+            np.take(self.y, idx, axis=0, out=y_blk, mode="clip")
+            if on_block is not None:
+                on_block(Z_blk, y_blk)
+            full = len(idx) == len(self.Z_buf)
+            yield from self.buf_batches if full else self._split(Z_blk, y_blk)
 
     def _split(self, Z, y):
         k = self.k
@@ -146,7 +165,14 @@ class _Log:
             if self.record_params:
                 self.params.append(w.copy())
 
+    def undo_last_epoch(self, steps):
+        """Forget the updates after the last check, the first ``steps`` (an epoch taken back)."""
+        for records in (self.losses, self.norms, self.lrs, self.params):
+            del records[steps:]
+        self.last_lr = self.lr_at_check
+
     def epoch(self, loss, grad_norm, steps, w):
+        self.lr_at_check = self.last_lr
         self.epoch_losses.append(loss)
         self.epoch_norms.append(grad_norm)
         self.epoch_steps.append(steps)
@@ -220,7 +246,9 @@ def minibatch_descent(objective, w0, optimizer=None, *, lr=None, batch_size=None
         updates).  With ``record="epoch"`` these fields hold full-data values, one entry per
         epoch (and ``n_iter`` counts epochs).  Always: ``epoch_losses[e]`` is the full-data
         loss after ``e`` epochs (``e = 0``: at ``w0``) and ``epoch_steps[e]`` the number of
-        updates done by then.  A NaN or infinity ends the run with
+        updates done by then.  (When epoch ``e + 1`` measured it on its blocks of rows, the
+        sum is added in another order than ``objective.loss`` adds it: the two agree to a
+        few units in the last place.  The last entry is always ``objective.loss(w)``.)  A NaN or infinity ends the run with
         ``stop_reason="diverged"`` and a message naming the step and the learning rate.
     """
     Z, y = _data_of(objective)
@@ -291,20 +319,27 @@ def _descend(objective, w, optimizer, batches, epochs, rule, epoch_grad, log, ba
 
     Returns the final parameters, the stop reason, its message, and whether the run ended at
     an end-of-epoch check (rather than by blowing up inside an epoch).
+
+    The full-data loss of each check costs a pass over the data.  When nothing needs it
+    before the next epoch runs (see :func:`_epochs_measure_loss`), that epoch measures it
+    instead, on the blocks of rows it gathers anyway (:class:`_LossOverBlocks`), and the
+    record is filled in then; only the last check makes a pass of its own.
     """
     steps, w_before = 0, None
+    measured_later = _epochs_measure_loss(objective, batches, rule, epoch_grad)
     for epoch in range(epochs + 1):
-        # the full-data gradient serves the criteria, and at the last check the final record
-        loss, full_grad_norm = _full_data(objective, w,
-                                          epoch_grad or (epoch == epochs and log.per_step))
+        if measured_later and epoch < epochs:
+            loss = full_grad_norm = None            # measured by the next epoch
+        else:
+            # the full-data gradient serves the criteria, and at the last check the final record
+            loss, full_grad_norm = _full_data(objective, w,
+                                              epoch_grad or (epoch == epochs and log.per_step))
         grad_norm = full_grad_norm if epoch_grad else None
         log.epoch(loss, full_grad_norm, steps, w)
-        if bar is not None and epoch > 0:
-            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            bar.update()
-        if not (math.isfinite(loss) and (grad_norm is None or math.isfinite(grad_norm))):
-            eta = log.last_lr if log.last_lr is not None else optimizer.current_lr
-            what = "loss" if not math.isfinite(loss) else "gradient"
+        _show_progress(bar, epoch, loss)
+        eta = log.last_lr if log.last_lr is not None else optimizer.current_lr
+        if not _finite(loss) or not _finite(grad_norm):
+            what = "loss" if not _finite(loss) else "gradient"
             return w, "diverged", divergence_message(steps, eta, f"full-data {what}"), True
         moved = None if w_before is None else _norm(w - w_before)
         reason = rule.reason(epoch, loss, grad_norm, moved)
@@ -315,18 +350,86 @@ def _descend(objective, w, optimizer, batches, epochs, rule, epoch_grad, log, ba
         if epoch == epochs:
             budget = f"reached the epoch budget epochs={epochs} ({steps} updates)"
             return w, "max_iter", budget, True
-        w_before = w.copy()             # the optimizer updates its returned array in place
-        w, blow_up = _epoch(objective, w, optimizer, batches, log, steps)
+        w_before = w.copy()             # the epoch updates w in place
+        loss_before = _LossOverBlocks(objective, w_before) if measured_later else None
+        w, blow_up = _epoch(objective, w, optimizer, batches, log, steps, loss_before)
+        if measured_later:
+            # complete only if the epoch ran to its end; else measure with a pass
+            loss = loss_before.value() if blow_up is None else _full_data(objective, w_before,
+                                                                            False)[0]
+            log.epoch_losses[-1] = loss
+            _show_progress(bar, None, loss)
+            if not _finite(loss):       # the check would have stopped the run before the epoch
+                log.undo_last_epoch(steps)
+                return (w_before, "diverged",
+                        divergence_message(steps, eta, "full-data loss"), True)
         steps += batches.per_epoch
         if blow_up is not None:
             step, eta, what = blow_up
             return w, "diverged", divergence_message(step, eta, f"mini-batch {what}"), False
 
 
-def _epoch(objective, w, optimizer, batches, log, t0):
-    """One pass over the data; returns the new parameters and ``(step, lr, what)`` if it blew up."""
-    loss_and_grad_on, step = _batch_loss_and_grad(objective, log.per_step), optimizer.step
-    for t, (Z_B, y_B) in enumerate(batches.epoch(), start=t0):
+def _finite(value):
+    """Whether a recorded value is finite; ``None`` (not measured) counts as finite."""
+    return value is None or math.isfinite(value)
+
+
+def _show_progress(bar, epoch, loss):
+    """Advance the progress bar at the check of ``epoch`` (``None``: only show a new loss)."""
+    if bar is None:
+        return
+    if loss is not None:
+        bar.set_postfix(loss=f"{loss:.4g}", refresh=epoch is None)
+    if epoch:
+        bar.update()
+
+
+def _epochs_measure_loss(objective, batches, rule, epoch_grad):
+    """Whether each epoch measures the full-data loss at its start, on the rows it gathers.
+
+    That needs an epoch that gathers rows (shuffled batches smaller than the data), an
+    objective whose loss can be summed over blocks of rows (``loss_sum_on`` of its own, see
+    :func:`_has_own_fused`), and a run in which nothing needs the loss or the gradient
+    before the next epoch: no ``loss_tol``, ``patience`` or ``grad_tol``, per-step records.
+    """
+    return (batches.gathers and not epoch_grad
+            and rule.loss_tol is None and rule.patience is None
+            and _has_own_fused(objective, "loss_sum_on", ("loss", "loss_on", "loss_from_sum")))
+
+
+class _LossOverBlocks:
+    r"""The full-data loss at fixed parameters, assembled from blocks of rows.
+
+    Every row is in exactly one block, so :math:`J(\theta) = \frac1m \sum_b S_b(\theta) +
+    R(\theta)`, with :math:`S_b` the data term summed over block :math:`b`
+    (``loss_sum_on``) and :math:`R` the penalty (``loss_from_sum``).  Called by an epoch on
+    each block it has just gathered, while the block is in cache: a fraction of the cost of
+    a separate pass over the data.
+    """
+
+    def __init__(self, objective, theta):
+        self.objective, self.theta = objective, theta
+        self.total, self.rows = 0.0, 0
+
+    def __call__(self, Z, y):
+        self.total += self.objective.loss_sum_on(self.theta, Z, y)
+        self.rows += len(y)
+
+    def value(self):
+        return float(self.objective.loss_from_sum(self.theta, self.total, self.rows))
+
+
+def _epoch(objective, w, optimizer, batches, log, t0, on_block=None):
+    """One pass over the data; returns the new parameters and ``(step, lr, what)`` if it blew up.
+
+    ``w`` is the driver's own array: an optimizer of :mod:`gdcourse.optim` updates it in
+    place (``step_``); any other one returns new parameters from ``step``.  ``on_block``,
+    when given, sees every row once, block by block, as the epoch gathers them (see
+    :meth:`_Batches.epoch`): the driver measures there the loss the epoch starts from.
+    """
+    loss_and_grad_on = _batch_loss_and_grad(objective, log.per_step)
+    step = getattr(optimizer, "step_", None) or optimizer.step
+    for t, (Z_B, y_B) in enumerate(batches.epoch(on_block), start=t0):
         loss, g = loss_and_grad_on(w, Z_B, y_B)
         grad_norm = math.sqrt(g.dot(g))
         if not (math.isfinite(grad_norm) and math.isfinite(loss)):

@@ -194,6 +194,24 @@ def test_loss_and_grad_are_exactly_loss_and_grad(index):
     assert grad.tobytes() == objective.grad_on(theta, Z, y).tobytes()
 
 
+@pytest.mark.parametrize("index", range(12))
+def test_the_loss_is_assembled_from_sums_over_blocks_of_rows(index):
+    """loss_on is loss_from_sum of loss_sum_on, number for number; over blocks, to rounding."""
+    objective = data_objectives()[index]
+    theta = np.random.default_rng(index).standard_normal(objective.n_params)
+    Z, y = objective.Z, objective.y
+    total = objective.loss_sum_on(theta, Z, y)
+    assert objective.loss(theta) == objective.loss_from_sum(theta, total, len(y))
+    by_hand = ((Z @ theta - y) ** 2).sum() * objective._c if hasattr(objective, "_c") else (
+        np.sum(np.log1p(np.exp(Z @ theta)) - y * (Z @ theta)))
+    assert total == pytest.approx(by_hand, rel=1e-13)
+    order = np.random.default_rng(1).permutation(len(y))
+    blocks = [order[:10], order[10:11], order[11:]]
+    assembled = sum(objective.loss_sum_on(theta, Z[b], y[b]) for b in blocks)
+    assert objective.loss_from_sum(theta, assembled, len(y)) == pytest.approx(
+        objective.loss(theta), rel=1e-15)
+
+
 def test_without_penalty_huge_weights_give_a_finite_logistic_loss():
     """alpha = 0 adds no penalty at all: not 0 * inf = NaN when |w|^2 overflows."""
     objective = data_objectives()[8]                    # logistic, intercept, alpha = 0

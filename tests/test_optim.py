@@ -675,3 +675,67 @@ def test_after_the_first_steps_mismatches_still_raise_and_other_inputs_still_wor
                                   reference.step(v, 2 * v))
     assert opt.t == 4
 
+
+
+# --------------------------------------------------------------------------- in place: step_
+
+@pytest.mark.parametrize("name, kwargs", CONFIGS + [("MomentumEMA", dict(lr=0.02)),
+                                                    ("MomentumClassic", dict(lr=0.02)),
+                                                    ("RMSpropTextbook", dict(lr=0.003))],
+                         ids=CONFIG_IDS + ["MomentumEMA", "MomentumClassic", "RMSpropTextbook"])
+def test_step_in_place_gives_the_numbers_of_step(name, kwargs):
+    """``step_`` overwrites its params with exactly what ``step`` returns, step after step."""
+    cls = getattr(optim, name)
+    expected = run_ours(cls(**kwargs), W0)
+    opt, w = cls(**kwargs), W0.copy()
+    for t in range(N_STEPS):
+        g = matrix_grad(w)
+        g_before = g.copy()
+        assert opt.step_(w, g) is w
+        assert w.tobytes() == expected[t].tobytes(), f"step {t + 1}"
+        assert g.tobytes() == g_before.tobytes()
+    assert opt.t == N_STEPS
+
+
+def test_step_in_place_across_adam_chunks():
+    n = 2 * optim.CHUNK + 7
+    w0 = np.random.default_rng(3).standard_normal(n)
+    expected = run_ours(optim.AdamW(lr=0.01), w0, lambda w: w - 0.5, n=3)[-1]
+    opt, w = optim.AdamW(lr=0.01), w0.copy()
+    for _ in range(3):
+        opt.step_(w, w - 0.5)
+    assert w.tobytes() == expected.tobytes()
+
+
+def test_step_in_place_rejects_what_it_cannot_update():
+    opt = optim.SGD(lr=0.1)
+    with pytest.raises(ValueError, match="must be a NumPy array"):
+        opt.step_([1.0, 2.0], np.ones(2))
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable, C-contiguous"):
+        opt.step_(frozen, np.ones(2))
+    with pytest.raises(ValueError, match="writeable, C-contiguous"):
+        opt.step_(np.ones((2, 4))[:, ::2], np.ones((2, 2)))
+    w = np.ones(4)
+    with pytest.raises(ValueError, match="grad shares memory with params"):
+        opt.step_(w, w)
+    with pytest.raises(ValueError, match="must be an array of floats"):
+        opt.step_(np.ones(4), np.ones(4, dtype=int))
+    assert opt.t == 0 and w.tobytes() == np.ones(4).tobytes()      # nothing was changed
+
+
+def test_step_in_place_checks_a_new_array_and_mixes_with_step():
+    opt = optim.SGD(lr=0.5, momentum=0.9)
+    ref = optim.SGD(lr=0.5, momentum=0.9)
+    w, v = np.ones(3), np.ones(3)
+    opt.step_(w, np.full(3, 2.0))
+    v = ref.step(v, np.full(3, 2.0))
+    u = w.copy()                                   # another array: checked again
+    opt.step_(u, np.full(3, 1.0))
+    v = ref.step(v, np.full(3, 1.0))
+    u = opt.step(u, np.full(3, -1.0))              # and the returning form continues the state
+    v = ref.step(v, np.full(3, -1.0))
+    assert u.tobytes() == v.tobytes() and opt.t == 3
+    with pytest.raises(ValueError, match="shape"):
+        opt.step_(np.ones(4), np.ones(4))

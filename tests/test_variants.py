@@ -330,9 +330,18 @@ class Separate(LinearRegression):
         return super().grad_on(theta, Z, y)
 
 
-def assert_same_history(a, b):
-    for field in ("losses", "grad_norms", "lrs", "w", "epoch_losses", "epoch_steps"):
+def assert_same_history(a, b, epoch_losses_ulps=0):
+    """Every record equal, bit for bit; the epoch losses to ``epoch_losses_ulps`` when one
+    run measured them on its blocks of rows and the other with passes over the data (the
+    same sum, added in another order)."""
+    for field in ("losses", "grad_norms", "lrs", "w", "epoch_steps"):
         assert getattr(a, field).tobytes() == getattr(b, field).tobytes(), field
+    if epoch_losses_ulps:
+        np.testing.assert_allclose(a.epoch_losses, b.epoch_losses,
+                                   rtol=epoch_losses_ulps * np.finfo(float).eps, atol=0)
+        assert a.epoch_losses[-1] == b.epoch_losses[-1]          # the last check is a pass
+    else:
+        assert a.epoch_losses.tobytes() == b.epoch_losses.tobytes()
     assert (a.stop_reason, a.message) == (b.stop_reason, b.message)
 
 
@@ -344,7 +353,9 @@ def test_the_fused_loss_and_gradient_give_the_history_of_separate_calls(record, 
     separate = Separate(fused.X, fused.y, alpha=alpha)
     runs = [minibatch_descent(objective, np.zeros(4), lr=0.05, batch_size=16, epochs=3,
                               random_state=1, record=record) for objective in (fused, separate)]
-    assert_same_history(*runs)
+    # with per-step records the fused run measures its epoch losses on its blocks of rows,
+    # the separate one (whose loss_on must be called) with passes over the data
+    assert_same_history(*runs, epoch_losses_ulps=4 if record == "step" else 0)
     assert _has_own_fused(fused) and not _has_own_fused(separate)
     assert separate.grad_calls >= 3 * 13                 # its own methods were called
     if record == "step":
@@ -376,3 +387,84 @@ def test_blas_threads_are_restored_after_a_run_on_large_data():
                                 random_state=0)
     assert history.stop_reason == "max_iter"
     assert [info["num_threads"] for info in threadpoolctl.threadpool_info()] == before
+
+
+# ----------------------------------------------------------------------- epoch losses on the way
+
+def count_full_data_passes(monkeypatch):
+    """Patch the driver's full-data measurement to count its calls."""
+    import gdcourse.variants as variants
+    calls, measure = [], variants._full_data
+    monkeypatch.setattr(variants, "_full_data",
+                        lambda *args: calls.append(args[2]) or measure(*args))
+    return calls
+
+
+def test_epoch_losses_are_measured_on_the_gathered_blocks(monkeypatch):
+    """Each epoch measures the loss it starts from on the rows it gathers (in blocks of 40
+    here): the full-data losses to rounding, and one pass over the data in all, at the end."""
+    import gdcourse.variants as variants
+    monkeypatch.setattr(variants, "GATHER_BYTES", 8 * 4 * 40)      # 40 rows of 4 floats
+    passes = count_full_data_passes(monkeypatch)
+    objective = regression(m=1003)
+    objective.alpha = 0.1
+    h = minibatch_descent(objective, np.full(4, 3.0), lr=0.05, batch_size=8, epochs=4,
+                          random_state=0, record_params=True)
+    assert passes == [True]                                  # the final loss and gradient
+    for epoch, step in enumerate(h.epoch_steps):
+        assert h.epoch_losses[epoch] == pytest.approx(objective.loss(h.params[step]),
+                                                      rel=4 * np.finfo(float).eps, abs=0)
+    assert h.epoch_losses[-1] == objective.loss(h.w) == h.losses[-1]
+    assert not np.array_equal(h.epoch_losses[:-1],                # measured another way
+                              [objective.loss(h.params[s]) for s in h.epoch_steps[:-1]])
+
+
+@pytest.mark.parametrize("options", [dict(loss_tol=1e-12), dict(patience=50),
+                                     dict(grad_tol=1e-12), dict(record="epoch"),
+                                     dict(shuffle=False), dict(batch_size=None)])
+def test_a_pass_per_epoch_when_a_check_needs_the_loss_first(monkeypatch, options):
+    passes = count_full_data_passes(monkeypatch)
+    h = minibatch_descent(regression(m=100), np.zeros(4), **{"lr": 0.05, "batch_size": 8,
+                          "epochs": 3, "random_state": 0, **options})
+    assert h.stop_reason == "max_iter" and len(passes) == 4
+
+
+def test_an_objective_with_its_own_loss_is_measured_with_passes(monkeypatch):
+    passes = count_full_data_passes(monkeypatch)
+    separate = Separate(regression(m=100).X, regression(m=100).y)
+    minibatch_descent(separate, np.zeros(4), lr=0.05, batch_size=8, epochs=3, random_state=0)
+    assert len(passes) == 4
+
+
+SCENARIOS = {
+    "converges": (np.zeros(4), 0.05),
+    "blows up inside an epoch": (np.zeros(4), 50.0),
+    # J(w0) overflows to inf while every mini-batch loss of the first epoch stays finite:
+    # the run must stop at w0, as a pass before the epoch would have
+    "full-data loss overflows at the start": (np.full(4, 2e153), 1e-9),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_measuring_on_the_way_gives_the_history_of_passes(monkeypatch, scenario):
+    import gdcourse.variants as variants
+    w0, lr = SCENARIOS[scenario]
+    objective = regression(m=100)
+    runs = []
+    for on_the_way in (True, False):
+        if not on_the_way:
+            monkeypatch.setattr(variants, "_epochs_measure_loss", lambda *args: False)
+        runs.append(minibatch_descent(objective, w0, lr=lr, batch_size=4, epochs=6,
+                                      random_state=0, record_params=True))
+    assert_same_history(*runs, epoch_losses_ulps=4)
+    np.testing.assert_array_equal(runs[0].params, runs[1].params)
+    if scenario != "converges":
+        assert runs[0].stop_reason == "diverged"
+    if scenario == "blows up inside an epoch":
+        assert "mini-batch" in runs[0].message and runs[0].n_iter > 25      # not in epoch 1
+    if scenario == "full-data loss overflows at the start":
+        with np.errstate(over="ignore"):
+            assert math.isinf(objective.loss(w0))
+        assert math.isfinite(objective.loss(w0, slice(4)))
+        assert runs[0].n_iter == 0 and np.array_equal(runs[0].w, w0)
+        assert "step 0" in runs[0].message and "full-data loss" in runs[0].message
