@@ -334,39 +334,47 @@ def _descend(objective, w, optimizer, batches, epochs, rule, epoch_grad, log, ba
             # the full-data gradient serves the criteria, and at the last check the final record
             loss, full_grad_norm = _full_data(objective, w,
                                               epoch_grad or (epoch == epochs and log.per_step))
-        grad_norm = full_grad_norm if epoch_grad else None
         log.epoch(loss, full_grad_norm, steps, w)
         _show_progress(bar, epoch, loss)
         eta = log.last_lr if log.last_lr is not None else optimizer.current_lr
-        if not _finite(loss) or not _finite(grad_norm):
-            what = "loss" if not _finite(loss) else "gradient"
-            return w, "diverged", divergence_message(steps, eta, f"full-data {what}"), True
         moved = None if w_before is None else _norm(w - w_before)
-        reason = rule.reason(epoch, loss, grad_norm, moved)
-        if reason is not None:
-            message = (rule.message(reason, t=steps)
-                       + f" (checked at the end of epoch {epoch} on the full data)")
-            return w, reason, message, True
-        if epoch == epochs:
-            budget = f"reached the epoch budget epochs={epochs} ({steps} updates)"
-            return w, "max_iter", budget, True
+        verdict = _check(rule, epoch, epochs, steps, eta, loss,
+                         full_grad_norm if epoch_grad else None, moved)
+        if verdict is not None:
+            return (w, *verdict, True)
         w_before = w.copy()             # the epoch updates w in place
         loss_before = _LossOverBlocks(objective, w_before) if measured_later else None
         w, blow_up = _epoch(objective, w, optimizer, batches, log, steps, loss_before)
         if measured_later:
-            # complete only if the epoch ran to its end; else measure with a pass
-            loss = loss_before.value() if blow_up is None else _full_data(objective, w_before,
-                                                                            False)[0]
+            # complete if the epoch ran to its end; else a pass measures it
+            loss = loss_before.value() if blow_up is None else float(objective.loss(w_before))
             log.epoch_losses[-1] = loss
             _show_progress(bar, None, loss)
             if not _finite(loss):       # the check would have stopped the run before the epoch
                 log.undo_last_epoch(steps)
-                return (w_before, "diverged",
-                        divergence_message(steps, eta, "full-data loss"), True)
+                return w_before, "diverged", divergence_message(steps, eta, "full-data loss"), True
         steps += batches.per_epoch
         if blow_up is not None:
             step, eta, what = blow_up
             return w, "diverged", divergence_message(step, eta, f"mini-batch {what}"), False
+
+
+def _check(rule, epoch, epochs, steps, eta, loss, grad_norm, moved):
+    """The end-of-epoch check: ``(reason, message)`` to stop the run, or ``None`` to go on.
+
+    A NaN or infinity stops it first, then a criterion of ``rule``, then the epoch budget.
+    ``None`` for the loss or the gradient norm means "not measured at this check".
+    """
+    if not _finite(loss) or not _finite(grad_norm):
+        what = "loss" if not _finite(loss) else "gradient"
+        return "diverged", divergence_message(steps, eta, f"full-data {what}")
+    reason = rule.reason(epoch, loss, grad_norm, moved)
+    if reason is not None:
+        return reason, (rule.message(reason, t=steps)
+                        + f" (checked at the end of epoch {epoch} on the full data)")
+    if epoch == epochs:
+        return "max_iter", f"reached the epoch budget epochs={epochs} ({steps} updates)"
+    return None
 
 
 def _finite(value):
