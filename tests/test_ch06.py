@@ -74,43 +74,42 @@ Q = Quadratic.from_eigenvalues([1.0, 30.0, 4.0], b=np.array([1.0, 2.0, -1.0]), s
 W0 = np.array([2.0, -1.0, 0.5])
 
 
+def _reference_path(update, n_states, n=30):
+    """The iterates of a chapter-6 reference, ``w, *states = update(w, *states, g, t)``
+    (``t = 1, 2, ...``), from ``W0`` with zero states."""
+    w, states, path = W0.copy(), [np.zeros(3) for _ in range(n_states)], []
+    for t in range(1, n + 1):
+        w, *states = update(w, *states, Q.grad(w), t)
+        path.append(w)
+    return np.array(path)
+
+
 def test_momentum_step_reference_is_momentum_ema():
     lr, beta = 0.05, 0.8
     ours = _trajectory(optim.MomentumEMA(lr=lr, beta=beta), Q.grad, W0, 30)
-    w, v, path = W0.copy(), np.zeros(3), []
-    for _ in range(30):
-        w, v = sol.momentum_step(w, v, Q.grad(w), lr, beta)
-        path.append(w)
+    path = _reference_path(lambda w, v, g, t: sol.momentum_step(w, v, g, lr, beta), 1)
     np.testing.assert_allclose(path, ours, rtol=1e-12, atol=1e-14)
 
 
 def test_nesterov_step_reference_is_torch_sgd_nesterov():
     lr, mu = 0.02, 0.9
     ours = _trajectory(optim.SGD(lr=lr, momentum=mu, nesterov=True), Q.grad, W0, 30)
-    w, b, path = W0.copy(), np.zeros(3), []
-    for _ in range(30):
-        w, b = sol.nesterov_step(w, b, Q.grad(w), lr, mu)
-        path.append(w)
+    path = _reference_path(lambda w, b, g, t: sol.nesterov_step(w, b, g, lr, mu), 1)
     np.testing.assert_allclose(path, ours, rtol=1e-12, atol=1e-14)
 
 
 def test_rmsprop_step_reference_is_torch_rmsprop():
     lr, beta, eps = 0.01, 0.9, 1e-3
     ours = _trajectory(optim.RMSprop(lr=lr, alpha=beta, eps=eps), Q.grad, W0, 30)
-    w, v, path = W0.copy(), np.zeros(3), []
-    for _ in range(30):
-        w, v = sol.rmsprop_step(w, v, Q.grad(w), lr, beta, eps)
-        path.append(w)
+    path = _reference_path(lambda w, v, g, t: sol.rmsprop_step(w, v, g, lr, beta, eps), 1)
     np.testing.assert_allclose(path, ours, rtol=1e-12, atol=1e-14)
 
 
 def test_adam_step_reference_is_torch_adam():
     lr, b1, b2, eps = 0.05, 0.9, 0.99, 1e-3
     ours = _trajectory(optim.Adam(lr=lr, betas=(b1, b2), eps=eps), Q.grad, W0, 30)
-    w, m, v, path = W0.copy(), np.zeros(3), np.zeros(3), []
-    for t in range(1, 31):
-        w, m, v = sol.adam_step(w, m, v, Q.grad(w), t, lr, b1, b2, eps)
-        path.append(w)
+    path = _reference_path(lambda w, m, v, g, t: sol.adam_step(w, m, v, g, t, lr, b1, b2, eps),
+                           2)
     np.testing.assert_allclose(path, ours, rtol=1e-12, atol=1e-14)
 
 

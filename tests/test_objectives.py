@@ -202,8 +202,11 @@ def test_the_loss_is_assembled_from_sums_over_blocks_of_rows(index):
     Z, y = objective.Z, objective.y
     total = objective.loss_sum_on(theta, Z, y)
     assert objective.loss(theta) == objective.loss_from_sum(theta, total, len(y))
-    by_hand = ((Z @ theta - y) ** 2).sum() * objective._c if hasattr(objective, "_c") else (
-        np.sum(np.log1p(np.exp(Z @ theta)) - y * (Z @ theta)))
+    z = Z @ theta
+    if isinstance(objective, LinearRegression):
+        by_hand = (0.5 if objective.convention == "half_mse" else 1.0) * np.sum((z - y) ** 2)
+    else:
+        by_hand = np.sum(np.log1p(np.exp(z)) - y * z)
     assert total == pytest.approx(by_hand, rel=1e-13)
     order = np.random.default_rng(1).permutation(len(y))
     blocks = [order[:10], order[10:11], order[11:]]
