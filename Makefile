@@ -16,12 +16,13 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX_DIR     := mathjax_static/mathjax
 MATHJAX_PARTS   := tex-chtml.js input output ui a11y sre adaptors
 
-.PHONY: book test test-binder lab clean bench notebooks check-sources browser help
+.PHONY: book test test-binder test-cpus lab clean bench notebooks check-sources browser help
 
 help:
 	@echo "make book         build the HTML book into _build/html"
 	@echo "make test         run the test suite (unit, graders, notebooks, browser)"
 	@echo "make test-binder  slow: a fresh venv from requirements.txt alone runs every notebook"
+	@echo "make test-cpus    the notebooks under every OpenBLAS kernel this CPU can run"
 	@echo "make lab          open JupyterLab on the chapters in book/"
 	@echo "make bench        run the benchmarks (not part of the tests)"
 	@echo "make notebooks    regenerate book/*.ipynb from book/_src and execute them"
@@ -56,9 +57,14 @@ book: $(VENV)/.book-deps $(MATHJAX_DIR)/tex-chtml.js
 	$(JB)
 
 test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js browser
-	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env
+	$(PY) tools/cross_cpu.py
 	$(JB)
 	$(PYTEST) -m browser tests/test_browser.py
+
+# The stored outputs as other processors compute them (see tools/cross_cpu.py).
+test-cpus: $(VENV)/.test-deps
+	$(PY) tools/cross_cpu.py --all
 
 test-binder: $(VENV)/.test-deps
 	$(PYTEST) -m slow -s tests/test_binder.py

@@ -212,8 +212,10 @@ def test_training_with_gradient_descent_lowers_the_loss():
     y = np.sin(2 * X[:, 0])
     net = TwoLayerNet(1, 8, seed=1)
     objective = net.objective(X, y)
-    run = gradient_descent(objective, net.flatten(net.params), lr=0.3, max_iter=1500)
-    assert run.losses[-1] < 0.25 * run.losses[0]
+    # The run crosses a plateau whose length depends on round-off (after 1500 steps the loss
+    # is 0.44 or 0.06 of its start, by CPU); by 6000 steps every CPU is well past it.
+    run = gradient_descent(objective, net.flatten(net.params), lr=0.3, max_iter=6000)
+    assert run.losses[-1] < 0.02 * run.losses[0]
 
 
 def test_seed_makes_initialisation_reproducible():
