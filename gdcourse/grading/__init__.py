@@ -10,7 +10,7 @@ every hidden test passed.  It never raises and never shows expected values or te
 
 from __future__ import annotations
 
-from . import store
+from . import integrity, store
 from .core import grade
 from .exercise import Case, Exercise, Mistake, exercises, get, load_all, reference, register
 from .result import Result
@@ -29,4 +29,5 @@ def check(exercise_id: str, answer) -> Result:
     return result
 
 
-load_all()               # every chapter's hidden tests
+load_all()               # every chapter's hidden tests, registered before anything can change
+integrity.remember()     # what the grader is made of, checked before every verdict

@@ -18,6 +18,7 @@ import numpy as np
 from .diagnosis import generic_hint
 from .exercise import (_REGISTRY, Case, Exercise, Mistake, exercises, get,  # noqa: F401
                        load_all, read_only, reference, register)
+from .integrity import repair as _repair_grader
 from .outputs import output_problem, same_output, values_close  # noqa: F401
 from .result import Result
 from .sandbox import describe_type, flush_streams, run_guarded
@@ -224,6 +225,12 @@ def _judge(exercise: Exercise, result: Result, tests: _Tests, outcomes) -> Resul
                        hint=_diagnose(exercise, runs, failures))
 
 
+def _changed_grader_message(repaired) -> str:
+    return (f"Your function changed the grader itself while it was being checked "
+            f"({', '.join(repaired[:3])}). The grader put its own code back; an answer must "
+            f"only compute and return its result.")
+
+
 def grade_function(exercise: Exercise, answer) -> Result:
     """Run ``answer`` on every hidden case; it passes only if every case passes."""
     result = Result.for_exercise(exercise)
@@ -239,6 +246,9 @@ def grade_function(exercise: Exercise, answer) -> Result:
         outcomes.append((outcome, private))
         if not outcome.ok:
             break
+    repaired = _repair_grader()
+    if repaired:
+        return result.fail(_changed_grader_message(repaired))
     return _judge(exercise, result, tests, outcomes)
 
 
@@ -271,9 +281,16 @@ def grade_value(exercise: Exercise, answer) -> Result:
     return result.fail("Your answer is not right yet.", hint=hint)
 
 
+def _restored_note(repaired) -> str:
+    return (f"Something in this notebook had changed the grader ({', '.join(repaired[:3])}). "
+            f"The grader put its own code back before this check, so the verdict above is "
+            f"the real one.")
+
+
 def grade(exercise_id: str, answer) -> Result:
     """Grade ``answer`` against the hidden tests of ``exercise_id`` (never raises)."""
     flush_streams()
+    repaired = _repair_grader()
     try:
         exercise = get(exercise_id)
     except KeyError as exc:
@@ -291,4 +308,6 @@ def grade(exercise_id: str, answer) -> Result:
         result = Result.for_exercise(exercise).fail(
             f"The grader could not evaluate this answer ({type(exc).__name__}: {exc}). "
             f"Please check that your answer has the form the exercise asks for.")
+    if repaired:
+        result.note(_restored_note(repaired))
     return result
