@@ -23,7 +23,8 @@ __all__ = ["check", "exercises", "reference", "progress", "Result", "Exercise", 
 def check(exercise_id: str, answer) -> Result:
     """Grade ``answer`` for exercise ``exercise_id``; remember the outcome in the progress file."""
     result = grade(exercise_id, answer)
-    warning = store.record(result.exercise_id, result.status)
+    warning = store.record(result.exercise_id, result.status, summary=result.summary,
+                           hint=result.hint)
     if warning:
         result.note(warning)
     return result
