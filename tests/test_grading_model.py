@@ -97,6 +97,14 @@ def test_exercises_are_frozen():
     assert isinstance(get("ch01.mse_loss").mistakes, tuple)
 
 
+def test_no_line_of_the_grader_is_longer_than_100_characters():
+    long = [f"{path.relative_to(GRADING)}:{number}"
+            for path in sorted(GRADING.rglob("*.py"))
+            for number, line in enumerate(path.read_text().splitlines(), start=1)
+            if len(line) > 100]
+    assert not long, long
+
+
 def test_hidden_chapters_share_their_helpers():
     """No helper is defined twice across the chapter files (they live in hidden/_common.py)."""
     import re
