@@ -22,31 +22,22 @@ def hint_of(ex_id, name):
 
 
 # ------------------------------------------------------------------ should_stop
-def should_stop_last_best(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+def first_criterion(losses, grad_norm, max_iter, loss_tol, grad_tol, age, patience):
     t = len(losses) - 1
-    best = max(i for i, loss in enumerate(losses) if loss == min(losses))   # last occurrence
-    if grad_norm <= grad_tol:
-        return "grad_tol"
-    if losses[-1] <= loss_tol:
-        return "loss_tol"
-    if t - best >= patience:
-        return "patience"
-    if t >= max_iter:
-        return "max_iter"
-    return None
+    criteria = [("grad_tol", grad_norm <= grad_tol), ("loss_tol", losses[-1] <= loss_tol),
+                ("patience", age >= patience), ("max_iter", t >= max_iter)]
+    return next((name for name, met in criteria if met), None)
+
+
+def should_stop_last_best(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    last_best = np.flatnonzero(losses == losses.min())[-1]          # the last occurrence
+    age = len(losses) - 1 - last_best
+    return first_criterion(losses, grad_norm, max_iter, loss_tol, grad_tol, age, patience)
 
 
 def should_stop_impatient(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
-    t = len(losses) - 1
-    if grad_norm <= grad_tol:
-        return "grad_tol"
-    if losses[-1] <= loss_tol:
-        return "loss_tol"
-    if t - int(np.argmin(losses)) > patience - 2:                   # one iteration early
-        return "patience"
-    if t >= max_iter:
-        return "max_iter"
-    return None
+    age = len(losses) - 1 - int(np.argmin(losses)) + 1              # one iteration early
+    return first_criterion(losses, grad_norm, max_iter, loss_tol, grad_tol, age, patience)
 
 
 @pytest.mark.parametrize("answer, mistake", [
@@ -110,14 +101,12 @@ def test_numerical_gradient_that_changes_w_and_restores_it_arithmetically_fails(
 # ------------------------------------------------------------------ classify_stationary_point
 def test_exact_sign_tests_fail_on_rotated_singular_hessians():
     def classify_stationary_point(H):
-        eigenvalues = np.linalg.eigvalsh(H)
-        if np.all(eigenvalues > 0):
+        signs = set(np.sign(np.linalg.eigvalsh(H)))
+        if signs == {1.0}:
             return "minimum"
-        if np.all(eigenvalues < 0):
+        if signs == {-1.0}:
             return "maximum"
-        if np.any(eigenvalues > 0) and np.any(eigenvalues < 0):
-            return "saddle"
-        return "degenerate"
+        return "saddle" if {1.0, -1.0} <= signs else "degenerate"
 
     result = check("ch03.classify_stationary_point", classify_stationary_point)
     assert not result.passed and "rotated Hessian" in result.summary
@@ -262,9 +251,28 @@ def test_float32_answers_are_told_it_is_a_precision_problem(ex_id, answer):
     result = check(ex_id, answer)
     assert not result.passed
     assert "float32 numbers, which keep only about 7 significant digits" in result.summary
+    assert result.hint is None          # right but for the precision: no mistake to point at
 
 
 def test_a_list_is_refused_where_a_numpy_array_is_asked_for():
     ref = reference("ch01.linreg_gradient")
     result = check("ch01.linreg_gradient", lambda X, y, t: list(ref(X, y, t)))
-    assert "returned a list; return a NumPy array" in result.summary
+    assert "returned a list; return a NumPy array" in result.summary and result.hint is None
+
+
+def test_every_statement_names_the_form_of_its_answer():
+    """The one rule, stated in each exercise: "NumPy array" where the grader requires one,
+    "a Python `int`" for counts, "number" for single numbers."""
+    from pathlib import Path
+
+    from gdcourse.grading import exercises
+
+    words = {"array": "NumPy array", "int": "Python `int`", "scalar": "number"}
+    book = Path(__file__).resolve().parents[1] / "book" / "_src"
+    text = "\n".join(p.read_text() for p in sorted(book.glob("0*.md")))
+    statements = [" ".join(block.split("````")[0].split())
+                  for block in text.split("````{exercise}")[1:]]
+    for exercise in (get(ex_id) for ex_id in exercises()):
+        if exercise.output in words:
+            statement = next(s for s in statements if f"`{exercise.name}(" in s)
+            assert words[exercise.output] in statement, f"{exercise.id}: {statement[:90]}"

@@ -104,21 +104,29 @@ def _mistake_outputs(exercise: Exercise, k: int) -> tuple:
 
 # ----------------------------------------------------------------------------- diagnosis
 
-def _behaves_like(exercise: Exercise, k: int, runs) -> bool:
-    """Does the answer agree with mistake ``k`` on every case it returned from?"""
+def _malformed(exercise: Exercise, output, expected) -> bool:
+    return output_problem(exercise.output, output, expected, exercise.choices) is not None
+
+
+def _behaves_like(exercise: Exercise, k: int, runs, malformed: bool) -> bool:
+    """Does the answer agree with mistake ``k`` on every case it returned from?  For an answer
+    of the wrong form, the mistake's output on the failing (last) case must be malformed too."""
     outputs = _mistake_outputs(exercise, k)
-    return all(outputs[run.index] is not _FAILED
-               and same_output(exercise.output, run.got, outputs[run.index],
-                               exercise.rtol, exercise.atol)
-               for run in runs)
+    for run in runs:
+        output = outputs[run.index]
+        if output is _FAILED or not same_output(exercise.output, run.got, output,
+                                                exercise.rtol, exercise.atol):
+            return False
+    last = runs[-1]
+    return not malformed or _malformed(exercise, outputs[last.index], last.expected)
 
 
-def _diagnose(exercise: Exercise, runs, failures) -> str | None:
+def _diagnose(exercise: Exercise, runs, failures, malformed: bool = False) -> str | None:
     """The hint of the first catalogued mistake the answer behaves like, else a generic one."""
     for k, mistake in enumerate(exercise.mistakes):
-        if _behaves_like(exercise, k, runs):
+        if _behaves_like(exercise, k, runs, malformed):
             return mistake.hint
-    if exercise.output not in ("array", "scalar") or exercise.compare is not None:
+    if malformed or exercise.output not in ("array", "scalar") or exercise.compare is not None:
         return None                 # "twice the expected" means nothing for counts or labels
     return generic_hint([(run.case, run.got, run.expected) for run in failures],
                         exercise.samples)
@@ -215,7 +223,7 @@ def _judge(exercise: Exercise, result: Result, tests: _Tests, outcomes) -> Resul
         runs.append(run)
         if run.problem and _is_form_problem(exercise, run):
             return result.fail(f"{run.problem} This was first seen on {case.label}.",
-                               hint=_diagnose(exercise, runs, [run]))
+                               hint=_diagnose(exercise, runs, [run], malformed=True))
     failures = [run for run in runs if run.problem]
     if not failures:
         return result.succeed(len(runs))

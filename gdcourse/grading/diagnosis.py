@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .outputs import real_arrays
+
 _EVERY = "on every failing test"
 
 
@@ -28,16 +30,8 @@ def _factor_words(with_samples: bool) -> list[tuple[float, str]]:
 
 
 def _as_floats(got, expected):
-    if np.iscomplexobj(got) or np.iscomplexobj(expected):
-        return None
-    try:
-        got = np.asarray(got, dtype=float)
-        expected = np.asarray(expected, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    if got.shape != expected.shape or not np.any(expected):
-        return None
-    return got, expected
+    pair = real_arrays(got, expected)
+    return pair if pair is not None and np.any(pair[1]) else None
 
 
 def _constant_ratio(got, expected) -> float | None:

@@ -101,16 +101,22 @@ def _finite_problem(got, words: str) -> str | None:
     return None if np.all(np.isfinite(got)) else f"returned {words}."
 
 
-def values_close(got, expected, rtol, atol) -> bool:
-    """Same shape and every entry within ``atol + rtol * |expected|`` (NaN never matches)."""
+def real_arrays(got, expected):
+    """``got`` and ``expected`` as float arrays of the same shape, or None if they are not."""
     if np.iscomplexobj(got) or np.iscomplexobj(expected):
-        return False
+        return None
     try:
         got = np.asarray(got, dtype=float)
         expected = np.asarray(expected, dtype=float)
     except (TypeError, ValueError):
-        return False
-    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
+        return None
+    return (got, expected) if got.shape == expected.shape else None
+
+
+def values_close(got, expected, rtol, atol) -> bool:
+    """Same shape and every entry within ``atol + rtol * |expected|`` (NaN never matches)."""
+    pair = real_arrays(got, expected)
+    return pair is not None and bool(np.allclose(*pair, rtol=rtol, atol=atol))
 
 
 def same_output(kind: str, got, expected, rtol, atol) -> bool:

@@ -185,18 +185,24 @@ def _early_cases(rng):
     yield Case((values, 100), label="a patience longer than the run")
 
 
+def _early_stop(val_losses, patience, *, ties_improve=False):
+    """(the epoch at which early stopping stops, the best epoch then), vectorised."""
+    losses = np.asarray(val_losses, dtype=float)
+    epochs = np.arange(len(losses))
+    best_before = np.r_[np.inf, np.minimum.accumulate(losses)[:-1]]
+    improved = losses <= best_before if ties_improve else losses < best_before
+    best = np.maximum.accumulate(np.where(improved, epochs, 0))
+    stops = np.flatnonzero(epochs - best >= patience)
+    stop = int(stops[0]) if stops.size else len(losses) - 1
+    return stop, int(best[stop])
+
+
 def _early_global_minimum(val_losses, patience):
     return int(np.argmin(val_losses))
 
 
 def _early_stopping_epoch(val_losses, patience):
-    best = 0
-    for t, loss in enumerate(val_losses):
-        if loss < val_losses[best]:
-            best = t
-        if t - best >= patience:
-            return t
-    return len(val_losses) - 1
+    return _early_stop(val_losses, patience)[0]
 
 
 def _early_patience_late(val_losses, patience):
@@ -204,13 +210,7 @@ def _early_patience_late(val_losses, patience):
 
 
 def _early_ties_improve(val_losses, patience):
-    best = 0
-    for t, loss in enumerate(val_losses):
-        if loss <= val_losses[best]:
-            best = t
-        if t - best >= patience:
-            break
-    return best
+    return _early_stop(val_losses, patience, ties_improve=True)[1]
 
 
 register(Exercise(

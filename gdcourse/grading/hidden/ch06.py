@@ -390,6 +390,7 @@ register(Exercise(
     cases=_polyak_cases,
     edge_cases=[Case((3.0, 3.0), label="L = mu (condition number 1)"),
                 Case((4e6, 1e4), label="large curvatures")],
+    output="any",
     compare=_tuple_compare(["lr", "momentum"], ["scalar", "scalar"]),
     mistakes=[
         Mistake("kappa without root", _polyak_wrong(root_kappa=False),
