@@ -147,6 +147,45 @@ def test_html_and_text_display():
     assert check("ch01.gd_step", reference("ch01.gd_step"))._repr_html_().count("gdcourse-passed") == 1
 
 
+def _luminance(colour):
+    """WCAG 2 relative luminance of a colour #rrggbb."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a, b):
+    bright, dark = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (bright + 0.05) / (dark + 0.05)
+
+
+def test_the_old_grey_fails_wcag_aa_as_the_issue_says():
+    assert 4.4 < _contrast("#6c757d", "#f8f9fa") < 4.5
+
+
+def _stub(w, grad, lr):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("ex_id, answer, status", [
+    ("ch01.gd_step", reference("ch01.gd_step"), "passed"),
+    ("ch01.gd_step", lambda w, g, lr: w, "failed"),
+    ("ch01.gd_step", _stub, "not_attempted"),
+    ("ch01.gd_stpe", _stub, "unknown")])
+def test_every_status_line_meets_wcag_aa_contrast(ex_id, answer, status):
+    """The headline of the HTML a check shows: its text colour on its background."""
+    import re
+
+    result = check(ex_id, answer)
+    assert result.status == status
+    html = result._repr_html_()
+    background = re.search(r"background:(#[0-9a-fA-F]{6})", html).group(1)
+    headline = re.search(r'<strong style="color:(#[0-9a-fA-F]{6})">', html).group(1)
+    body = re.search(r";color:(#[0-9a-fA-F]{6})", html).group(1)
+    assert _contrast(headline, background) >= 4.5
+    assert _contrast(body, background) >= 4.5
+
+
 # ------------------------------------------------------------------ diagnosis of uncatalogued errors
 def test_generic_diagnosis_factor_two_sum_and_sign():
 

@@ -10,19 +10,25 @@ every hidden test passed.  It never raises and never shows expected values or te
 
 from __future__ import annotations
 
-from . import store
-from .core import Case, Exercise, Mistake, exercises, get, grade, reference, register
-from .table import progress
+from . import integrity, store
+from .core import grade
+from .exercise import Case, Exercise, Mistake, exercises, get, load_all, reference, register
 from .result import Result
+from .table import progress
 
 __all__ = ["check", "exercises", "reference", "progress", "Result", "Exercise", "Case",
            "Mistake", "register", "get"]
 
 
 def check(exercise_id: str, answer) -> Result:
-    """Grade ``answer`` for exercise ``exercise_id`` and remember the outcome in the progress file."""
+    """Grade ``answer`` for exercise ``exercise_id``; remember the outcome in the progress file."""
     result = grade(exercise_id, answer)
-    warning = store.record(result.exercise_id, result.status)
+    warning = store.record(result.exercise_id, result.status, summary=result.summary,
+                           hint=result.hint)
     if warning:
         result.note(warning)
     return result
+
+
+load_all()               # every chapter's hidden tests, registered before anything can change
+integrity.remember()     # what the grader is made of, checked before every verdict

@@ -1,4 +1,4 @@
-"""The object ``check`` returns: a verdict in words, shown as HTML in Jupyter and as text elsewhere."""
+"""The object ``check`` returns: a verdict in words, as HTML in Jupyter and as text elsewhere."""
 
 from __future__ import annotations
 
@@ -11,12 +11,21 @@ STATUS_WORDS = {
     "not_attempted": ("○", "not attempted yet"),
     "unknown": ("?", "unknown exercise"),
 }
-COLOURS = {"passed": "#009E73", "failed": "#D55E00", "not_attempted": "#6c757d", "unknown": "#E69F00"}
+# The status line is coloured text on BACKGROUND: darker shades of the Okabe-Ito green,
+# vermilion and orange, and Bootstrap's dark grey, so that every status line reaches a WCAG AA
+# contrast of at least 4.5:1 (from 5.0:1 for "failed" to 5.8:1 for "not attempted").
+BACKGROUND = "#f8f9fa"
+TEXT = "#212529"
+COLOURS = {"passed": "#007a5a", "failed": "#b34e00", "not_attempted": "#5c636a",
+           "unknown": "#8a5a00"}
 
 
 @dataclass
 class Result:
-    """The verdict of :func:`gdcourse.grading.check`.  ``passed`` is True only if every hidden test passed."""
+    """The verdict of :func:`gdcourse.grading.check`.
+
+    ``passed`` is True only if every hidden test passed.
+    """
 
     exercise_id: str
     title: str = ""
@@ -101,8 +110,9 @@ class Result:
     def _repr_html_(self) -> str:
         esc = html.escape
         colour = COLOURS[self.status]
-        parts = [f'<div class="gdcourse-check gdcourse-{self.status}" style="border-left:6px solid {colour};'
-                 f'padding:0.5em 1em;margin:0.5em 0;background:#f8f9fa;color:#212529">',
+        parts = [f'<div class="gdcourse-check gdcourse-{self.status}" style="border-left:6px '
+                 f'solid {colour};padding:0.5em 1em;margin:0.5em 0;background:{BACKGROUND};'
+                 f'color:{TEXT}">',
                  f'<strong style="color:{colour}">{esc(self._headline())}</strong>',
                  f"<p>{esc(self.summary)}</p>"]
         if self.hint:

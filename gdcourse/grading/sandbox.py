@@ -1,9 +1,22 @@
-"""Run a learner's code so that nothing it does can break the notebook.
+"""Run a learner's code so that nothing it does can break the notebook or fool the grader.
 
 :func:`run_guarded` calls a function with a time limit, captures (and truncates) what it
 prints, and turns any exception into an :class:`Outcome` whose traceback shows only the
-learner's own frames.  Arguments are deep-copied by the caller (see ``core``), so hidden test
-data is never corrupted.
+learner's own frames.
+
+**A thread of its own.**  The function runs in a fresh worker thread.  Above its own frames
+it finds only the thin :class:`_Call` that started it, so ``sys._getframe`` leads to no grader
+frame, hidden case or expected value; and the caller waits with a timeout, so it gets control
+back after the limit whatever the code does.
+
+**A time limit that a bare ``except:`` cannot swallow.**  At the limit the caller raises
+:class:`TimeLimitExceeded` inside the worker.  Its arrival arms a tracer that raises it again
+on every later line of the learner's code, including the lines of the ``except:`` block that
+caught it; a profile hook switches the tracer back on whenever a raise has switched it off
+(CPython removes a trace function that raises); and the caller keeps sending it for
+``STOP_GRACE`` seconds.  Only one long call into compiled code (a huge matrix product,
+``time.sleep``) cannot be interrupted from inside the process: the caller then stops waiting
+and reports that the code is still running in the background.
 """
 
 from __future__ import annotations
@@ -14,18 +27,131 @@ import io
 import os
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 
 GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 MAX_PRINTED = 1000          # characters of learner output kept for the report
+STOP_GRACE = 1.0            # seconds spent stopping code that overran before giving up on it
+STOP_RETRY = 0.005          # seconds between two attempts to stop it
+
+_worker = threading.local()          # ``call``: the _Call whose code runs in this thread
+_SANDBOX_GLOBALS = globals()         # frames of this module are never traced
 
 
 class TimeLimitExceeded(BaseException):
     """Raised inside learner code when it runs too long.
 
-    A BaseException, so that a learner's ``except Exception:`` cannot swallow it.
+    A BaseException, so that ``except Exception:`` does not catch it; creating it in a worker
+    whose time is up arms the tracer that raises it again (see the module docstring).
     """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        call = getattr(_worker, "call", None)
+        if call is not None and call.stopping and not call.done:
+            call.arm(sys._getframe(1))
+
+
+def _set_async_exc(thread_id: int, exc_type) -> None:
+    """Raise ``exc_type`` in thread ``thread_id`` at its next bytecode (None: cancel that)."""
+    set_async = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
+    if set_async is not None:
+        set_async(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type else None)
+
+
+def _tracer(frame, event, arg):
+    """The trace function of a worker whose time is up: raise on every line of learner code."""
+    if frame.f_globals is _SANDBOX_GLOBALS:
+        return None
+    call = _worker.call
+    if call.stopping and not call.done and event in ("call", "line"):
+        raise TimeLimitExceeded
+    return _tracer
+
+
+def _profiler(frame, event, arg):
+    """The profile hook of a worker whose time is up: switch the tracer back on after a raise."""
+    call = _worker.call
+    if call.stopping and not call.done and sys.gettrace() is not _tracer:
+        call.arm(frame)
+
+
+class _Call:
+    """One call of learner code in a worker thread: what it was given and what came back."""
+
+    def __init__(self, function, args, kwargs):
+        self.function, self.args, self.kwargs = function, args, kwargs
+        self.value = self.error = None
+        self.stopping = False        # the time is up: stop the learner's code
+        self.done = False            # the learner's code has ended: send nothing more
+        self.thread_id = None
+        self.ended = threading.Event()   # set when the learner's code has ended
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        """The worker thread: call the function, then settle, whatever arrives meanwhile."""
+        _worker.call = self
+        try:
+            self.value = self.function(*self.args, **self.kwargs)
+        except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
+            self.error = exc
+        while True:
+            try:
+                self._settle()
+                return
+            except TimeLimitExceeded:    # sent just before the code ended: settle again
+                continue
+
+    def _settle(self) -> None:
+        with self._lock:
+            self.done = True
+            _set_async_exc(threading.get_ident(), None)     # cancel one still on its way
+        sys.settrace(None)
+        sys.setprofile(None)
+        self.ended.set()
+
+    def arm(self, frame) -> None:
+        """Trace the learner's frames from ``frame`` up, and every frame it starts from now on."""
+        while frame is not None and frame.f_globals is not _SANDBOX_GLOBALS:
+            frame.f_trace = _tracer
+            frame = frame.f_back
+        sys.settrace(_tracer)
+        sys.setprofile(_profiler)
+
+    def stop(self) -> None:
+        """Called by the waiting thread: raise TimeLimitExceeded in the worker (again)."""
+        with self._lock:
+            if not self.done:
+                self.stopping = True
+                _set_async_exc(self.thread_id, TimeLimitExceeded)
+
+
+def _stop(call: _Call) -> None:
+    """Keep stopping the worker's code for up to STOP_GRACE seconds."""
+    give_up = time.monotonic() + STOP_GRACE
+    while not call.ended.is_set() and time.monotonic() < give_up:
+        call.stop()
+        call.ended.wait(STOP_RETRY)
+
+
+def _wait_for(call: _Call, seconds: float | None) -> bool:
+    """Run ``call`` in a worker thread for at most ``seconds``; True if it has ended.
+
+    (It waits on ``call.ended`` rather than joining the thread: an interrupted join marks a
+    thread that is still running as stopped, bpo-45274.)
+    """
+    worker = threading.Thread(target=call.run, name="gdcourse-answer", daemon=True)
+    worker.start()
+    call.thread_id = worker.ident
+    try:
+        call.ended.wait(seconds)
+    except BaseException:            # KeyboardInterrupt: the learner's code stops too
+        _stop(call)
+        raise
+    _stop(call)
+    return call.ended.is_set()
 
 
 class BoundedWriter(io.TextIOBase):
@@ -64,49 +190,30 @@ class Outcome:
     printed: str = ""
     printed_total: int = 0
     timed_out: bool = False
+    still_running: bool = False      # timed out inside compiled code, which cannot be stopped
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.timed_out
 
 
-def _inject(thread_id: int, exc_type) -> None:
-    """Ask the interpreter to raise ``exc_type`` in thread ``thread_id`` (None clears it)."""
-    set_async = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
-    if set_async is not None:
-        set_async(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type else None)
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float | None):
-    """Raise :class:`TimeLimitExceeded` in the current thread once ``seconds`` have passed.
-
-    Pure-Python loops are interrupted promptly; a single long call into compiled code is
-    interrupted when it returns.
-    """
-    if seconds is None:
-        yield
-        return
-    target, finished, lock = threading.get_ident(), threading.Event(), threading.Lock()
-    fired = []
-
-    def watchdog():
-        if not finished.wait(seconds):
-            with lock:
-                if not finished.is_set():
-                    fired.append(True)
-                    _inject(target, TimeLimitExceeded)
-
-    thread = threading.Thread(target=watchdog, name="gdcourse-grader-watchdog", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        with lock:
-            finished.set()
-        thread.join()
-        if fired:
-            _inject(target, None)          # clear an exception that was not delivered yet
+def run_guarded(function, args=(), kwargs=None, *, seconds: float | None = 2.0) -> Outcome:
+    """Call ``function(*args, **kwargs)`` in a worker thread, with a time limit and captured,
+    truncated output."""
+    call = _Call(function, tuple(args), dict(kwargs or {}))
+    out = BoundedWriter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        ended = _wait_for(call, seconds)
+    outcome = Outcome(printed=out.text, printed_total=out.total)
+    if call.stopping:
+        outcome.timed_out, outcome.still_running = True, not ended
+        outcome.error = call.error if isinstance(call.error, TimeLimitExceeded) else None
+    elif call.error is not None:
+        outcome.error = call.error
+        outcome.learner_traceback = learner_traceback(call.error)
+    else:
+        outcome.value = call.value
+    return outcome
 
 
 def learner_traceback(exc: BaseException) -> str:
@@ -130,23 +237,6 @@ def _short_filename(filename: str) -> str:
     return f'File "{os.path.basename(filename)}"'
 
 
-def run_guarded(function, args=(), kwargs=None, *, seconds: float | None = 2.0) -> Outcome:
-    """Call ``function(*args, **kwargs)`` with a time limit and captured, truncated output."""
-    out = BoundedWriter()
-    outcome = Outcome()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            with time_limit(seconds):
-                outcome.value = function(*args, **(kwargs or {}))
-    except TimeLimitExceeded as exc:
-        outcome.timed_out, outcome.error = True, exc
-    except (Exception, SystemExit, RecursionError) as exc:   # noqa: BLE001 - learner code
-        outcome.error = exc
-        outcome.learner_traceback = learner_traceback(exc)
-    outcome.printed, outcome.printed_total = out.text, out.total
-    return outcome
-
-
 def describe_type(value) -> str:
     """A short, friendly name for the type of ``value`` ('a list', 'None', 'a NumPy array')."""
     if value is None:
@@ -157,6 +247,8 @@ def describe_type(value) -> str:
     name = type(value).__name__
     if module == "numpy" and name == "ndarray":
         return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
+    if module == "numpy":
+        return f"a NumPy {name}"
     article = "an" if name[:1].lower() in "aeiou" else "a"
     return f"{article} {name}"
 

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 
 from . import store
-from .core import _load_all, exercises, get
+from .exercise import exercises, get, load_all
 from .hidden import CHAPTERS
 
 SYMBOLS = {"passed": "✓ passed", "failed": "✗ failed", None: "○ not attempted"}
@@ -47,16 +47,16 @@ class ProgressTable:
                "<table><thead><tr><th>Chapter</th><th>Exercise</th><th>Title</th>"
                "<th>Status</th><th>When</th></tr></thead><tbody>"]
         for chapter, ex_id, title, status, when in self.rows:
-            out.append(f"<tr><td>{chapter}. {esc(CHAPTERS.get(chapter, ''))}</td><td><code>{esc(ex_id)}"
-                       f"</code></td><td>{esc(title)}</td><td>{esc(SYMBOLS[status])}</td>"
-                       f"<td>{esc(when or '')}</td></tr>")
+            out.append(f"<tr><td>{chapter}. {esc(CHAPTERS.get(chapter, ''))}</td>"
+                       f"<td><code>{esc(ex_id)}</code></td><td>{esc(title)}</td>"
+                       f"<td>{esc(SYMBOLS[status])}</td><td>{esc(when or '')}</td></tr>")
         out.append("</tbody></table>")
         return "".join(out)
 
 
 def progress(path=None, ids=None) -> ProgressTable:
     """The table of every exercise (or of ``ids``) with the status recorded in the progress file."""
-    _load_all()
+    load_all()
     records, warning = store.load(path)
     rows = []
     for ex_id in ids if ids is not None else exercises():

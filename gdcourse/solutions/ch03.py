@@ -45,12 +45,19 @@ def early_stopping(val_losses, patience):
 
 
 def classify_stationary_point(H):
-    """Second-derivative test from the signs of the Hessian's eigenvalues."""
+    """Second-derivative test from the signs of the Hessian's eigenvalues.
+
+    An eigenvalue counts as zero when |lambda| <= 1e-9 max |lambda_i|: round-off leaves the
+    zero eigenvalues of a rotated matrix at about 1e-16 times the largest, of either sign.
+    """
     eigenvalues = np.linalg.eigvalsh(H)
-    if np.all(eigenvalues > 0):
+    tolerance = 1e-9 * np.max(np.abs(eigenvalues))
+    positive = eigenvalues > tolerance
+    negative = eigenvalues < -tolerance
+    if np.all(positive):
         return "minimum"
-    if np.all(eigenvalues < 0):
+    if np.all(negative):
         return "maximum"
-    if np.any(eigenvalues > 0) and np.any(eigenvalues < 0):
+    if np.any(positive) and np.any(negative):
         return "saddle"
     return "degenerate"

@@ -14,8 +14,8 @@ def clip_by_norm(grad, max_norm):
 def standardize_train_test(X_train, X_test):
     """Standardise both splits with the mean and standard deviation of the training split."""
     mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std = np.where(std > 0, std, 1.0)          # a constant column is centred, not scaled
+    constant = np.ptp(X_train, axis=0) == 0    # np.std of equal values may be 1e-17, not 0
+    std = np.where(constant, 1.0, X_train.std(axis=0))   # a constant column is only centred
     return (X_train - mean) / std, (X_test - mean) / std
 
 

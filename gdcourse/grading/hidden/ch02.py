@@ -3,12 +3,10 @@
 import numpy as np
 
 from ...solutions import ch02 as sol
-from ..core import Case, Exercise, Mistake, output_problem, register, values_close
-
-
-def _regression(rng, m, n, scale=1.0):
-    X = rng.standard_normal((m, n)) * scale
-    return X, X @ rng.standard_normal(n) + rng.normal(0, 0.5, m)
+from ..exercise import Case, Exercise, Mistake, register
+from ..outputs import is_number, output_problem, values_close
+from ..sandbox import describe_type
+from ._common import Invalid, regression, samples_in
 
 
 def _classification(rng, m, n, scale=1.0):
@@ -18,11 +16,32 @@ def _classification(rng, m, n, scale=1.0):
     return X, y
 
 
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
 # --------------------------------------------------------------------------- directional_derivative
 def _directional_cases(rng):
     for n in (2, 3, 7):
-        yield Case((rng.standard_normal(n) * 3, rng.standard_normal(n) * float(rng.uniform(0.2, 5))),
+        yield Case((rng.standard_normal(n) * 3,
+                    rng.standard_normal(n) * float(rng.uniform(0.2, 5))),
                    label=f"a random {n}-dimensional gradient and direction")
+
+
+def _directional_unnormalised(grad, d):
+    return float(grad @ d)
+
+
+def _directional_squared_length(grad, d):
+    return float(grad @ d / (d @ d))
+
+
+def _directional_cosine(grad, d):
+    return float(grad @ d / (np.linalg.norm(grad) * np.linalg.norm(d)))
+
+
+def _directional_absolute(grad, d):
+    return abs(float(grad @ d / np.linalg.norm(d)))
 
 
 register(Exercise(
@@ -30,37 +49,57 @@ register(Exercise(
     title="A directional derivative",
     reference=sol.directional_derivative,
     output="scalar",
-    what="grad^T d / ||d|| for random gradients and directions of any length, a direction along "
-         "the gradient, against it, at right angles to it, a long direction vector and one dimension.",
+    what="grad^T d / ||d|| for random gradients and directions of any length, a direction "
+         "along the gradient, against it, at right angles to it, a long direction vector and "
+         "one dimension.",
     cases=_directional_cases,
-    edge_cases=[Case((np.array([3.0, 4.0]), np.array([0.6, 0.8])), label="a unit direction along the gradient"),
-                Case((np.array([3.0, 4.0]), np.array([-6.0, -8.0])), label="a long direction against the gradient"),
+    edge_cases=[Case((np.array([3.0, 4.0]), np.array([0.6, 0.8])),
+                     label="a unit direction along the gradient"),
+                Case((np.array([3.0, 4.0]), np.array([-6.0, -8.0])),
+                     label="a long direction against the gradient"),
                 Case((np.array([1.0, -2.0, 0.5]), np.array([2.0, 1.0, 0.0])),
                      label="a direction at right angles to the gradient"),
                 Case((np.array([-1.5]), np.array([4.0])), label="one dimension")],
     mistakes=[
-        Mistake("direction not normalised", lambda grad, d: float(grad @ d),
-                "Your rate grows with the length of d. Only the direction counts: divide d by its "
-                "length before taking the dot product."),
-        Mistake("divided by the squared length", lambda grad, d: float(grad @ d / (d @ d)),
-                "You divided by the squared length of d. A unit vector is d divided by its length "
-                "||d||, the square root of d . d."),
-        Mistake("cosine only", lambda grad, d: float(grad @ d / (np.linalg.norm(grad) * np.linalg.norm(d))),
+        Mistake("direction not normalised", _directional_unnormalised,
+                "Your rate grows with the length of d. Only the direction counts: divide d by "
+                "its length before taking the dot product."),
+        Mistake("divided by the squared length", _directional_squared_length,
+                "You divided by the squared length of d. A unit vector is d divided by its "
+                "length ||d||, the square root of d . d."),
+        Mistake("cosine only", _directional_cosine,
                 "You returned only the cosine of the angle. The rate of change also scales with "
                 "the length of the gradient: ||grad|| cos(angle)."),
-        Mistake("absolute value", lambda grad, d: abs(float(grad @ d / np.linalg.norm(d))),
-                "Your rate is never negative, but moving against the gradient makes f decrease: "
-                "keep the sign of the dot product."),
+        Mistake("absolute value", _directional_absolute,
+                "Your rate is never negative, but moving against the gradient makes f "
+                "decrease: keep the sign of the dot product."),
     ],
     forbid_mutation=True,
 ))
 
 
-# --------------------------------------------------------------------------- mse_gradient
-def _mse_cases(rng):
+# ------------------------------------------------------------------------------------- mse_gradient
+def _mse_gradient_cases(rng):
     for m, n in ((20, 3), (9, 1), (60, 5)):
-        X, y = _regression(rng, m, n, scale=float(rng.uniform(0.5, 3)))
-        yield Case((X, y, rng.standard_normal(n)), label=f"random data with {m} samples and {n} features")
+        X, y = regression(rng, m, n, scale=float(rng.uniform(0.5, 3)))
+        yield Case((X, y, rng.standard_normal(n)),
+                   label=f"random data with {m} samples and {n} features")
+
+
+def _mse_factor_two(X, y, w):
+    return 2 * X.T @ (X @ w - y) / len(y)
+
+
+def _mse_gradient_sum(X, y, w):
+    return X.T @ (X @ w - y)
+
+
+def _mse_wrong_sign(X, y, w):
+    return X.T @ (y - X @ w) / len(y)
+
+
+def _mse_per_feature(X, y, w):
+    return X.T @ (X @ w - y) / X.shape[1]
 
 
 register(Exercise(
@@ -69,7 +108,7 @@ register(Exercise(
     reference=sol.mse_gradient,
     what="the gradient of (1/2m) ||X w - y||^2 (no bias) for random data sets of several sizes, "
          "a single sample, one feature, an exact fit (gradient zero) and large values.",
-    cases=_mse_cases,
+    cases=_mse_gradient_cases,
     edge_cases=[Case((np.array([[2.0, -1.0, 0.5]]), np.array([3.0]), np.array([0.5, 0.25, -1.0])),
                      label="a single sample"),
                 Case((np.array([[1.0], [2.0], [4.0]]), np.array([2.0, 4.0, 8.0]), np.array([2.0])),
@@ -77,16 +116,17 @@ register(Exercise(
                 Case((np.array([[1e3, -2e3], [3e3, 5e2], [-4e3, 1e3], [2e3, 2e3]]),
                       np.array([1e6, -2e6, 5e5, 3e6]), np.array([150.0, -250.0])),
                      label="large values")],
+    samples=samples_in(1),
     mistakes=[
-        Mistake("factor two", lambda X, y, w: 2 * X.T @ (X @ w - y) / len(y),
-                "Your gradient is twice too large. That is the gradient of the plain MSE (1/m); with "
-                "the 1/(2m) convention the 2 from the square cancels."),
-        Mistake("sum instead of mean", lambda X, y, w: X.T @ (X @ w - y),
+        Mistake("factor two", _mse_factor_two,
+                "Your gradient is twice too large. That is the gradient of the plain MSE (1/m); "
+                "with the 1/(2m) convention the 2 from the square cancels."),
+        Mistake("sum instead of mean", _mse_gradient_sum,
                 "You summed over the samples: the loss is a mean, so its gradient keeps the 1/m."),
-        Mistake("wrong sign", lambda X, y, w: X.T @ (y - X @ w) / len(y),
+        Mistake("wrong sign", _mse_wrong_sign,
                 "Your gradient points the wrong way: differentiate the residual X w - y "
                 "(prediction minus target), not y - X w."),
-        Mistake("divided by the number of features", lambda X, y, w: X.T @ (X @ w - y) / X.shape[1],
+        Mistake("divided by the number of features", _mse_per_feature,
                 "You divided by the wrong count: m is the number of samples (rows of X), not of "
                 "features."),
     ],
@@ -94,15 +134,29 @@ register(Exercise(
 ))
 
 
-# --------------------------------------------------------------------------- logistic_gradient
+# -------------------------------------------------------------------------------- logistic_gradient
 def _logistic_cases(rng):
     for m, n in ((25, 2), (8, 1), (80, 6)):
         X, y = _classification(rng, m, n, scale=float(rng.uniform(0.5, 2)))
-        yield Case((X, y, rng.standard_normal(n)), label=f"random data with {m} samples and {n} features")
+        yield Case((X, y, rng.standard_normal(n)),
+                   label=f"random data with {m} samples and {n} features")
 
 
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def _logistic_wrong_sign(X, y, w):
+    return X.T @ (y - _sigmoid(X @ w)) / len(y)
+
+
+def _logistic_sum(X, y, w):
+    return X.T @ (_sigmoid(X @ w) - y)
+
+
+def _logistic_extra_derivative(X, y, w):
+    p = _sigmoid(X @ w)
+    return X.T @ ((p - y) * p * (1 - p)) / len(y)
+
+
+def _logistic_no_sigmoid(X, y, w):
+    return X.T @ (X @ w - y) / len(y)
 
 
 register(Exercise(
@@ -120,17 +174,18 @@ register(Exercise(
                 Case((np.array([[30.0, -10.0], [-25.0, 40.0], [8.0, 12.0], [-3.0, -15.0]]),
                       np.array([1.0, 1.0, 0.0, 0.0]), np.array([2.0, 1.5])),
                      label="large scores, where the sigmoid saturates")],
+    samples=samples_in(1),
     mistakes=[
-        Mistake("wrong sign", lambda X, y, w: X.T @ (y - _sigmoid(X @ w)) / len(y),
-                "Your gradient has the opposite sign: the derivative of the loss with respect to "
-                "the score is p - y (probability minus label)."),
-        Mistake("sum instead of mean", lambda X, y, w: X.T @ (_sigmoid(X @ w) - y),
-                "You summed over the samples: the loss is the mean cross-entropy, so keep the 1/m."),
-        Mistake("extra sigmoid derivative",
-                lambda X, y, w: X.T @ ((_sigmoid(X @ w) - y) * _sigmoid(X @ w) * (1 - _sigmoid(X @ w))) / len(y),
+        Mistake("wrong sign", _logistic_wrong_sign,
+                "Your gradient has the opposite sign: the derivative of the loss with respect "
+                "to the score is p - y (probability minus label)."),
+        Mistake("sum instead of mean", _logistic_sum,
+                "You summed over the samples: the loss is the mean cross-entropy, so keep the "
+                "1/m."),
+        Mistake("extra sigmoid derivative", _logistic_extra_derivative,
                 "You multiplied by sigma'(z) = p (1 - p) once too often. With the cross-entropy "
                 "loss that factor cancels against the derivative of the logarithm."),
-        Mistake("forgot the sigmoid", lambda X, y, w: X.T @ (X @ w - y) / len(y),
+        Mistake("forgot the sigmoid", _logistic_no_sigmoid,
                 "You used the raw score X w as the prediction. In logistic regression the "
                 "prediction is the probability sigma(X w)."),
     ],
@@ -138,7 +193,7 @@ register(Exercise(
 ))
 
 
-# --------------------------------------------------------------------------- numerical_gradient
+# ------------------------------------------------------------------------------- numerical_gradient
 def _quadratic(A, b):
     return lambda w: 0.5 * w @ A @ w - b @ w
 
@@ -166,10 +221,34 @@ def _numerical_cases(rng):
     A = (Q * rng.uniform(0.5, 10, n)) @ Q.T
     yield Case((_quadratic(A, rng.standard_normal(n)), rng.standard_normal(n), 1e-4),
                label=f"a random {n}-dimensional quadratic")
-    yield Case((_sine_wave, rng.uniform(-3, 3, 4), 1e-3), label="the function sum(w sin(w)) in 4 dimensions")
-    yield Case((_rosenbrock, rng.uniform(-1.5, 1.5, 3), 1e-5), label="a 3-dimensional Rosenbrock function")
-    yield Case((_log_sum_exp, rng.standard_normal(5) * 2, 1e-2), label="log-sum-exp in 5 dimensions")
-    yield Case((_cubic, rng.uniform(-2, 2, 3), 1e-3), label="a cubic with a coupling term, in 3 dimensions")
+    yield Case((_sine_wave, rng.uniform(-3, 3, 4), 1e-3),
+               label="the function sum(w sin(w)) in 4 dimensions")
+    yield Case((_rosenbrock, rng.uniform(-1.5, 1.5, 3), 1e-5),
+               label="a 3-dimensional Rosenbrock function")
+    yield Case((_log_sum_exp, rng.standard_normal(5) * 2, 1e-2),
+               label="log-sum-exp in 5 dimensions")
+    yield Case((_cubic, rng.uniform(-2, 2, 3), 1e-3),
+               label="a cubic with a coupling term, in 3 dimensions")
+
+
+def _unit_steps(w, eps):
+    return [eps * e for e in np.eye(len(w))]
+
+
+def _numerical_forward(f, w, eps):
+    return np.array([(f(w + step) - f(w)) / eps for step in _unit_steps(w, eps)])
+
+
+def _numerical_over_eps(f, w, eps):
+    return np.array([(f(w + step) - f(w - step)) / eps for step in _unit_steps(w, eps)])
+
+
+def _numerical_wrong_sign(f, w, eps):
+    return np.array([(f(w - step) - f(w + step)) / (2 * eps) for step in _unit_steps(w, eps)])
+
+
+def _numerical_all_at_once(f, w, eps):
+    return np.full(len(w), (f(w + eps) - f(w - eps)) / (2 * eps))
 
 
 register(Exercise(
@@ -178,79 +257,94 @@ register(Exercise(
     reference=sol.numerical_gradient,
     what="central differences of several functions (quadratics, a sine wave, Rosenbrock, "
          "log-sum-exp, a cubic) in 1 to 5 dimensions and with steps eps from 1e-2 to 1e-6, "
-         "including a one-dimensional w and a point where the gradient is zero.",
+         "including a one-dimensional w and a point where the gradient is zero; w must hold "
+         "exactly its old values afterwards.",
     cases=_numerical_cases,
     edge_cases=[Case((_sine_wave, np.array([1.2]), 1e-3), label="a one-dimensional w"),
-                Case((_quadratic(np.diag([2.0, 5.0]), np.array([2.0, -5.0])), np.array([1.0, -1.0]), 1e-6),
+                Case((_quadratic(np.diag([2.0, 5.0]), np.array([2.0, -5.0])),
+                      np.array([1.0, -1.0]), 1e-6),
                      label="the minimum of a quadratic (gradient zero)")],
     rtol=1e-7,
     atol=1e-9,
+    forbid_mutation=True,
     mistakes=[
-        Mistake("forward difference",
-                lambda f, w, eps: np.array([(f(w + eps * e) - f(w)) / eps for e in np.eye(len(w))]),
+        Mistake("forward difference", _numerical_forward,
                 "This is a forward difference (f(w + eps e_i) - f(w)) / eps. Step to both sides "
                 "of w: a central difference is much more accurate."),
-        Mistake("divided by eps",
-                lambda f, w, eps: np.array([(f(w + eps * e) - f(w - eps * e)) / eps for e in np.eye(len(w))]),
-                "The two evaluation points are 2 eps apart, so divide their difference by 2 eps."),
-        Mistake("wrong sign",
-                lambda f, w, eps: np.array([(f(w - eps * e) - f(w + eps * e)) / (2 * eps) for e in np.eye(len(w))]),
-                "Your estimate has the opposite sign: subtract f(w - eps e_i) from f(w + eps e_i), "
-                "not the other way round."),
-        Mistake("all coordinates at once",
-                lambda f, w, eps: np.full(len(w), (f(w + eps) - f(w - eps)) / (2 * eps)),
-                "You moved every coordinate at once, which measures one directional derivative. "
-                "A partial derivative moves one coordinate e_i at a time and keeps the others fixed."),
+        Mistake("divided by eps", _numerical_over_eps,
+                "The two evaluation points are 2 eps apart, so divide their difference by "
+                "2 eps."),
+        Mistake("wrong sign", _numerical_wrong_sign,
+                "Your estimate has the opposite sign: subtract f(w - eps e_i) from "
+                "f(w + eps e_i), not the other way round."),
+        Mistake("all coordinates at once", _numerical_all_at_once,
+                "You moved every coordinate at once, which measures one directional "
+                "derivative. A partial derivative moves one coordinate e_i at a time and keeps "
+                "the others fixed."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- backprop_one_hidden
-class _Invalid:
-    """A learner's return value that is not four gradients of the right shapes, and why."""
-
-    def __init__(self, message):
-        self.message = message
-
-
+# ------------------------------------------------------------------------------ backprop_one_hidden
 _NAMES = ("dW1", "db1", "dW2", "db2")
 
 
+def _tuple_problem(grads) -> Invalid | None:
+    if isinstance(grads, (tuple, list)) and len(grads) == 4:
+        return None
+    length = f" of length {len(grads)}" if isinstance(grads, (tuple, list)) else ""
+    return Invalid("must return the four gradients as a tuple (dW1, db1, dW2, db2); "
+                   f"it returned {describe_type(grads)}{length}.")
+
+
+def _gradient_problem(name, grad, param) -> Invalid | None:
+    if not isinstance(grad, np.ndarray) and not is_number(grad):
+        return Invalid(f"returned {name} as {describe_type(grad)}; each gradient must be a "
+                       f"NumPy array (db2 may be a number).")
+    grad = np.asarray(grad)
+    if grad.shape != np.shape(param) and not (name == "db2" and grad.size == 1):
+        return Invalid(f"returned {name} with shape {grad.shape}, but its parameter has shape "
+                       f"{np.shape(param)}. Each gradient has the shape of its parameter: "
+                       f"check which axis you sum over and the order of the matrix product.")
+    return None
+
+
 def _pack(grads, case):
-    """The four gradients as one vector, or an _Invalid saying what is wrong with them."""
-    if not isinstance(grads, (tuple, list)) or len(grads) != 4:
-        return _Invalid("must return the four gradients as a tuple (dW1, db1, dW2, db2); "
-                        f"it returned {type(grads).__name__}"
-                        + (f" of length {len(grads)}" if isinstance(grads, (tuple, list)) else "") + ".")
-    params = case.args[2:]
-    parts = []
-    for name, grad, param in zip(_NAMES, grads, params):
-        try:
-            grad = np.asarray(grad, dtype=float)
-        except (TypeError, ValueError):
-            return _Invalid(f"returned something that is not an array of numbers as {name}.")
-        expected_shape = np.shape(param)
-        if grad.shape != expected_shape and not (name == "db2" and grad.size == 1):
-            return _Invalid(f"returned {name} with shape {grad.shape}, but its parameter has shape "
-                            f"{expected_shape}. Each gradient has the shape of its parameter: check "
-                            f"which axis you sum over and the order of the matrix product.")
-        parts.append(grad.ravel())
-    return np.concatenate(parts)
+    """The four gradients as one vector, or an Invalid saying what is wrong with them."""
+    problem = _tuple_problem(grads)
+    if problem:
+        return problem
+    for name, grad, param in zip(_NAMES, grads, case.args[2:]):
+        problem = _gradient_problem(name, grad, param)
+        if problem:
+            return problem
+    return np.concatenate([np.ravel(grad) for grad in grads])
 
 
 def _run_backprop(function, case):
     return _pack(function(*case.args, **case.kwargs), case)
 
 
+def _wrong_parts(got, expected, case) -> list[str]:
+    """The names of the gradients that differ from the reference's."""
+    sizes = [np.size(param) for param in case.args[2:]]
+    bounds = np.cumsum([0] + sizes)
+    return [name for name, start, stop in zip(_NAMES, bounds[:-1], bounds[1:])
+            if not values_close(got[start:stop], expected[start:stop], 1e-9, 1e-12)]
+
+
 def _compare_backprop(got, expected, case):
-    if isinstance(got, _Invalid):
+    if isinstance(got, Invalid):
         return f"Your function {got.message}"
     problem = output_problem("array", got, expected)
     if problem:
         return f"Your function {problem}"
-    if not values_close(got, expected, 1e-9, 1e-12):
-        return "Your function returned a wrong gradient."
-    return None
+    wrong = _wrong_parts(got, expected, case)
+    if not wrong:
+        return None
+    right = [name for name in _NAMES if name not in wrong]
+    also = f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'} right)" if right else ""
+    return f"Your function returned a wrong {' and '.join(wrong)}{also}."
 
 
 def _network(rng, m, n, h, scale=1.0):
@@ -262,7 +356,8 @@ def _network(rng, m, n, h, scale=1.0):
 
 def _backprop_cases(rng):
     for m, n, h in ((10, 2, 3), (30, 4, 5), (6, 1, 8)):
-        yield Case(_network(rng, m, n, h), label=f"a random network with {n} inputs, {h} hidden units and {m} samples")
+        yield Case(_network(rng, m, n, h),
+                   label=f"a random network with {n} inputs, {h} hidden units and {m} samples")
 
 
 def _backprop_mistake(tanh_prime=lambda H, Z: 1 - H ** 2, mean=True, sign=1.0):
@@ -283,16 +378,19 @@ register(Exercise(
     what="the four gradients (dW1, db1, dW2, db2) of the half MSE of a tanh network, each with "
          "the shape of its parameter, for random networks, a single sample, one hidden unit, "
          "zero output weights and saturated hidden units.",
+    output="any",
     cases=_backprop_cases,
     edge_cases=[Case((np.array([[0.5, -1.0]]), np.array([0.3]), np.array([[0.2, -0.4], [0.7, 0.1]]),
                       np.array([0.1, -0.2]), np.array([0.5, -0.3]), 0.2), label="a single sample"),
-                Case((np.array([[1.0], [-0.5], [2.0]]), np.array([0.5, -0.2, 0.9]), np.array([[0.8]]),
-                      np.array([0.1]), np.array([1.2]), -0.1), label="one input and one hidden unit"),
+                Case((np.array([[1.0], [-0.5], [2.0]]), np.array([0.5, -0.2, 0.9]),
+                      np.array([[0.8]]), np.array([0.1]), np.array([1.2]), -0.1),
+                     label="one input and one hidden unit"),
                 Case((np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.3]]), np.array([1.0, 0.0, -1.0]),
-                      np.array([[0.3, -0.6, 0.2], [0.5, 0.4, -0.1]]), np.zeros(3), np.zeros(3), 0.5),
-                     label="zero output weights"),
-                Case((np.array([[20.0, -30.0], [-25.0, 40.0], [30.0, 10.0]]), np.array([1.0, -1.0, 0.5]),
-                      np.array([[2.0, -1.5], [1.0, 2.5]]), np.array([0.5, -0.5]), np.array([0.7, -0.4]), 0.1),
+                      np.array([[0.3, -0.6, 0.2], [0.5, 0.4, -0.1]]), np.zeros(3), np.zeros(3),
+                      0.5), label="zero output weights"),
+                Case((np.array([[20.0, -30.0], [-25.0, 40.0], [30.0, 10.0]]),
+                      np.array([1.0, -1.0, 0.5]), np.array([[2.0, -1.5], [1.0, 2.5]]),
+                      np.array([0.5, -0.5]), np.array([0.7, -0.4]), 0.1),
                      label="saturated hidden units")],
     run=_run_backprop,
     compare=_compare_backprop,
@@ -300,7 +398,8 @@ register(Exercise(
         Mistake("tanh derivative forgotten", _backprop_mistake(tanh_prime=lambda H, Z: 1.0),
                 "The hidden gradients skip the derivative of tanh. On the way back through "
                 "H = tanh(Z) multiply by the local derivative tanh'(Z)."),
-        Mistake("derivative of the wrong variable", _backprop_mistake(tanh_prime=lambda H, Z: 1 - Z ** 2),
+        Mistake("derivative of the wrong variable",
+                _backprop_mistake(tanh_prime=lambda H, Z: 1 - Z ** 2),
                 "tanh'(z) = 1 - tanh(z)^2 needs the activation H = tanh(Z); you squared the "
                 "pre-activation Z instead."),
         Mistake("sum instead of mean", _backprop_mistake(mean=False),

@@ -5,79 +5,29 @@ import math
 import numpy as np
 
 from ...solutions import ch03 as sol
-from ..core import Case, Exercise, Mistake, output_problem, register
+from ..exercise import Case, Exercise, Mistake, register
+from ._common import rotated
 
 
-# --------------------------------------------------------------------------- whole-number answers
-# Iteration counts and epoch indices are compared as the pair (answer, 1).  The answer is still
-# checked exactly, but a wrong count can never be "exactly twice the expected one", so the
-# grader's generic hints about factors in sums and means (made for losses and gradients) stay
-# silent; the catalogued mistakes below give the hints instead.
-class _InvalidCount:
-    def __init__(self, problem):
-        self.problem = problem
-
-
-def _run_count(function, case):
-    value = function(*case.args, **case.kwargs)
-    problem = output_problem("int", value, 0)
-    return _InvalidCount(problem) if problem else np.array([float(value), 1.0])
-
-
-def _compare_count(got, expected, case):
-    if isinstance(got, _InvalidCount):
-        return f"Your function {got.problem}"
-    if not np.array_equal(got, expected):
-        return "Your function returned a wrong value."
-    return None
-
-# --------------------------------------------------------------------------- named answers
-# Answers that are names (or None) are compared as one-hot codes, so that a wrong name is
-# simply "another category" (never "twice the expected value").
-def _one_hot(value, names):
-    code = np.zeros(len(names) + 1)
-    valid = value is None or isinstance(value, str)
-    code[names.index(value) if valid and value in names else len(names)] = 1.0
-    return code
-
-
-def _named(names, wrong_message):
-    """The run and compare hooks of an exercise whose answer is one of ``names``."""
-    def run(function, case):
-        return _one_hot(function(*case.args, **case.kwargs), names)
-
-    def compare(got, expected, case):
-        if got[-1]:
-            listed = ", ".join(repr(n) for n in names)
-            return (f"Your function returned something that is not one of {listed} (check the "
-                    f"spelling and the `return` statements).")
-        if not np.array_equal(got, expected):
-            return wrong_message
-        return None
-    return run, compare
-
-
-# --------------------------------------------------------------------------- should_stop
+# -------------------------------------------------------------------------------------- should_stop
 OUTCOMES = (None, "grad_tol", "loss_tol", "patience", "max_iter")
-_run_should_stop, _compare_should_stop = _named(
-    OUTCOMES, "Your function named the wrong criterion (or None where a criterion fires, or a "
-              "criterion where the run should continue).")
 
 
 def _stop_case(losses, grad_norm, max_iter, loss_tol, grad_tol, patience, label):
-    return Case((np.asarray(losses, dtype=float), float(grad_norm), int(max_iter), float(loss_tol),
-                 float(grad_tol), int(patience)), label=label)
+    return Case((np.asarray(losses, dtype=float), float(grad_norm), int(max_iter),
+                 float(loss_tol), float(grad_tol), int(patience)), label=label)
 
 
 def _decreasing(rng, n):
     """A strictly decreasing loss history of length n, like gradient descent on a bowl."""
-    return float(rng.uniform(1, 5)) + float(rng.uniform(5, 50)) * np.exp(-rng.uniform(0.05, 0.4) * np.arange(n))
+    start, height = float(rng.uniform(1, 5)), float(rng.uniform(5, 50))
+    return start + height * np.exp(-rng.uniform(0.05, 0.4) * np.arange(n))
 
 
 def _should_stop_cases(rng):
     n = int(rng.integers(8, 30))
-    losses = _decreasing(rng, n)
-    yield _stop_case(losses, rng.uniform(0.1, 5), n + 5, 0.5, 1e-6, 10, "a run that is still improving")
+    yield _stop_case(_decreasing(rng, n), rng.uniform(0.1, 5), n + 5, 0.5, 1e-6, 10,
+                     "a run that is still improving")
 
     n = int(rng.integers(8, 30))
     yield _stop_case(_decreasing(rng, n), rng.uniform(1e-9, 1e-7), n + 5, 0.5, 1e-6, 10,
@@ -91,8 +41,9 @@ def _should_stop_cases(rng):
     patience = int(rng.integers(3, 8))
     head = _decreasing(rng, int(rng.integers(5, 15)))
     spike = head[-1] + float(rng.uniform(2, 4)) - np.linspace(0, 1.5, patience + 2)
-    yield _stop_case(np.concatenate([head, spike]), rng.uniform(0.1, 5), 1000, 0.5, 1e-6, patience,
-                     "a run whose loss jumped up and then came slowly back without beating its best")
+    yield _stop_case(np.concatenate([head, spike]), rng.uniform(0.1, 5), 1000, 0.5, 1e-6,
+                     patience, "a run whose loss jumped up and then came slowly back without "
+                               "beating its best")
 
     n = int(rng.integers(8, 30))
     yield _stop_case(_decreasing(rng, n), rng.uniform(0.1, 5), n - 1, 0.5, 1e-6, 100,
@@ -102,11 +53,17 @@ def _should_stop_cases(rng):
 _EDGE_STOP = [
     _stop_case([3.0], 1.0, 0, 0.5, 1e-6, 5, "a budget of zero iterations (only w_0)"),
     _stop_case([9.0, 5.0, 4.0], 0.0, 100, 0.5, 1e-6, 5, "a zero gradient"),
-    _stop_case([9.0, 5.0, 4.0, 3.0], 0.25, 100, 0.5, 0.25, 5, "a gradient norm exactly at the tolerance"),
+    _stop_case([9.0, 5.0, 4.0, 3.0], 0.25, 100, 0.5, 0.25, 5,
+               "a gradient norm exactly at the tolerance"),
     _stop_case([9.0, 5.0, 4.0, 3.0], 2.0, 100, 3.0, 1e-6, 5, "a loss exactly at the threshold"),
     _stop_case([9.0, 5.0, 3.0, 3.5, 3.2, 3.1], 2.0, 100, 0.5, 1e-6, 3,
                "a best loss exactly `patience` iterations old"),
-    _stop_case([9.0, 5.0, 4.0, 3.0, 2.5], 2.0, 5, 0.5, 1e-6, 10, "a run one step before its budget"),
+    _stop_case([9.0, 5.0, 3.0, 3.5, 3.2], 2.0, 100, 0.5, 1e-6, 3,
+               "a best loss `patience` - 1 iterations old"),
+    _stop_case([9.0, 4.0, 6.0, 5.0, 4.0, 4.5], 2.0, 100, 0.5, 1e-6, 4,
+               "a best loss reached twice: first `patience` iterations ago, then again later"),
+    _stop_case([9.0, 5.0, 4.0, 3.0, 2.5], 2.0, 5, 0.5, 1e-6, 10,
+               "a run one step before its budget"),
     _stop_case([9.0, 5.0, 4.0, 3.0, 2.5], 1e-8, 4, 0.5, 1e-6, 10,
                "a run that meets the gradient tolerance on the last step of its budget"),
     _stop_case([4e12, 2e12, 1e12], 3e9, 50, 1.0, 1e-6, 5, "large values"),
@@ -147,22 +104,39 @@ def _stop_previous_loss(losses, grad_norm, max_iter, loss_tol, grad_tol, patienc
     return None
 
 
-def _stop_patience_off_by_one(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+def _stop_patience_late(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
     return sol.should_stop(losses, grad_norm, max_iter, loss_tol, grad_tol, patience + 1)
+
+
+def _stop_patience_early(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    return sol.should_stop(losses, grad_norm, max_iter, loss_tol, grad_tol, max(patience - 1, 0))
+
+
+def _stop_last_best(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
+    """Measures the age of the *last* occurrence of the lowest loss."""
+    t = len(losses) - 1
+    last_best = t - int(np.argmin(np.asarray(losses)[::-1]))
+    if grad_norm <= grad_tol:
+        return "grad_tol"
+    if losses[-1] <= loss_tol:
+        return "loss_tol"
+    if t - last_best >= patience:
+        return "patience"
+    return "max_iter" if t >= max_iter else None
 
 
 register(Exercise(
     id="ch03.should_stop",
     title="A stopping rule",
     reference=sol.should_stop,
-    what="the criterion (or None) for runs that are still improving, reached a tiny gradient, a "
-         "small loss, stalled, or spent their budget; tolerances met exactly; a zero gradient; a "
-         "budget of zero; several criteria at once; large values.",
+    what="the criterion (or None) for runs that are still improving, reached a tiny gradient, "
+         "a small loss, stalled, or spent their budget; tolerances met exactly; a best loss "
+         "exactly `patience` and `patience` - 1 iterations old, and one reached twice; a zero "
+         "gradient; a budget of zero; several criteria at once; large values.",
     cases=_should_stop_cases,
     edge_cases=_EDGE_STOP,
-    output="any",
-    run=_run_should_stop,
-    compare=_compare_should_stop,
+    output="choice",
+    choices=OUTCOMES,
     mistakes=[
         Mistake("budget checked first", _stop_max_iter_first,
                 "When the budget runs out at the same moment as a tolerance is met, report the "
@@ -173,16 +147,22 @@ register(Exercise(
         Mistake("strict inequalities", _stop_strict,
                 "A tolerance is met when the value is *at or below* it: use <=, not <."),
         Mistake("patience against an old loss", _stop_previous_loss,
-                "Patience is about the *best* loss so far: count the iterations since the lowest "
-                "loss, not whether the last loss beats the one `patience` steps ago."),
-        Mistake("patience off by one", _stop_patience_off_by_one,
+                "Patience is about the *best* loss so far: count the iterations since the "
+                "lowest loss, not whether the last loss beats the one `patience` steps ago."),
+        Mistake("patience off by one", _stop_patience_late,
                 "Your patience waits one iteration too long: stop as soon as the best loss is "
                 "`patience` iterations old."),
+        Mistake("patience one too early", _stop_patience_early,
+                "Your patience runs out one iteration early: a best loss `patience` - 1 "
+                "iterations old still lets the run continue; stop when it is `patience` old."),
+        Mistake("last occurrence of the best loss", _stop_last_best,
+                "When the lowest loss occurs twice, count from its *first* occurrence (as "
+                "np.argmin does): a loss that only equals the best is no improvement."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- early_stopping
+# ----------------------------------------------------------------------------------- early_stopping
 def _validation_curve(rng, n):
     """A validation loss: falls, then rises (overfitting), with noise."""
     t = np.arange(n)
@@ -205,121 +185,96 @@ def _early_cases(rng):
     yield Case((values, 100), label="a patience longer than the run")
 
 
+def _early_stop(val_losses, patience, *, ties_improve=False):
+    """(the epoch at which early stopping stops, the best epoch then), vectorised."""
+    losses = np.asarray(val_losses, dtype=float)
+    epochs = np.arange(len(losses))
+    best_before = np.r_[np.inf, np.minimum.accumulate(losses)[:-1]]
+    improved = losses <= best_before if ties_improve else losses < best_before
+    best = np.maximum.accumulate(np.where(improved, epochs, 0))
+    stops = np.flatnonzero(epochs - best >= patience)
+    stop = int(stops[0]) if stops.size else len(losses) - 1
+    return stop, int(best[stop])
+
+
+def _early_global_minimum(val_losses, patience):
+    return int(np.argmin(val_losses))
+
+
+def _early_stopping_epoch(val_losses, patience):
+    return _early_stop(val_losses, patience)[0]
+
+
+def _early_patience_late(val_losses, patience):
+    return sol.early_stopping(val_losses, patience + 1)
+
+
+def _early_ties_improve(val_losses, patience):
+    return _early_stop(val_losses, patience, ties_improve=True)[1]
+
+
 register(Exercise(
     id="ch03.early_stopping",
     title="Early stopping",
     reference=sol.early_stopping,
     output="int",
-    run=_run_count,
-    compare=_compare_count,
-    what="the epoch whose parameters early stopping keeps, for noisy validation curves, a curve "
-         "that improves again after patience ran out, exact ties, a patience longer than the run, "
-         "a single epoch and large values.",
+    what="the epoch (a Python int) whose parameters early stopping keeps, for noisy validation "
+         "curves, a curve that improves again after patience ran out, exact ties, a patience "
+         "longer than the run, a single epoch and large values.",
     cases=_early_cases,
     edge_cases=[Case((np.array([0.7]), 3), label="a single epoch"),
                 Case((np.array([5.0, 4.0, 4.0, 4.0, 4.5, 3.0]), 3),
                      label="exact ties with the best loss"),
                 Case((np.array([5.0, 4.0, 4.2, 4.1, 3.9, 4.3, 4.4, 4.5]), 2),
                      label="a curve with a stall exactly as long as the patience"),
-                Case((np.array([3e9, 2e9, 2.5e9, 2.7e9, 2.9e9, 3.1e9]), 3), label="large values")],
+                Case((np.array([3e9, 2e9, 2.5e9, 2.7e9, 2.9e9, 3.1e9]), 3),
+                     label="large values")],
     mistakes=[
-        Mistake("global minimum", lambda val_losses, patience: int(np.argmin(val_losses)),
+        Mistake("global minimum", _early_global_minimum,
                 "You returned the best epoch of the whole curve. Early stopping never sees the "
                 "epochs after it stops: find the best epoch only up to the stopping point."),
-        Mistake("stopping epoch", lambda val_losses, patience: _stopping_epoch(val_losses, patience),
+        Mistake("stopping epoch", _early_stopping_epoch,
                 "You returned the epoch at which training stops; return the best epoch, whose "
                 "parameters early stopping restores."),
-        Mistake("patience off by one",
-                lambda val_losses, patience: sol.early_stopping(val_losses, patience + 1),
+        Mistake("patience off by one", _early_patience_late,
                 "Your patience waits one epoch too long: stop as soon as the best epoch is "
                 "`patience` epochs old."),
-        Mistake("ties count as improvements", lambda val_losses, patience: _ties_improve(val_losses, patience),
+        Mistake("ties count as improvements", _early_ties_improve,
                 "An epoch that only equals the best loss is not an improvement: use <, not <=."),
     ],
 ))
 
 
-def _stopping_epoch(val_losses, patience):
-    best = 0
-    for t, loss in enumerate(val_losses):
-        if loss < val_losses[best]:
-            best = t
-        if t - best >= patience:
-            return t
-    return len(val_losses) - 1
-
-
-def _ties_improve(val_losses, patience):
-    best = 0
-    for t, loss in enumerate(val_losses):
-        if loss <= val_losses[best]:
-            best = t
-        if t - best >= patience:
-            break
-    return best
-# --------------------------------------------------------------------------- classify_stationary_point
+# ------------------------------------------------------------------------ classify_stationary_point
 POINT_KINDS = ("minimum", "maximum", "saddle", "degenerate")
-_run_classify, _compare_classify = _named(POINT_KINDS, "Your function classified a Hessian wrongly.")
-
-
-def _rotated(rng, eigenvalues):
-    n = len(eigenvalues)
-    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    A = (Q * eigenvalues) @ Q.T
-    return (A + A.T) / 2
 
 
 def _classify_cases(rng):
-    for n, signs, label in [(3, (1, 1, 1), "a random positive definite Hessian"),
-                            (4, (-1, -1, -1, -1), "a random negative definite Hessian"),
-                            (3, (1, -1, 1), "a random Hessian with eigenvalues of both signs"),
-                            (5, (1, 1, 1, 1, -1), "a random Hessian with a single negative eigenvalue")]:
-        yield Case((_rotated(rng, np.array(signs) * rng.uniform(0.5, 10, n)),), label=label)
+    for n, signs, label in [
+            (3, (1, 1, 1), "a random positive definite Hessian"),
+            (4, (-1, -1, -1, -1), "a random negative definite Hessian"),
+            (3, (1, -1, 1), "a random Hessian with eigenvalues of both signs"),
+            (5, (1, 1, 1, 1, -1), "a random Hessian with a single negative eigenvalue")]:
+        yield Case((rotated(rng, np.array(signs) * rng.uniform(0.5, 10, n)),), label=label)
+    for eigenvalues, label in [
+            ((2.0, 1.0, 0.0), "a rotated Hessian with eigenvalues 2, 1 and 0"),
+            ((-3.0, -1.0, 0.0), "a rotated Hessian with eigenvalues -3, -1 and 0"),
+            ((5.0, 0.0, 0.0, 2.0), "a rotated Hessian with two zero eigenvalues"),
+            ((2.0, -1.0, 0.0), "a rotated saddle with a zero eigenvalue"),
+            ((4.0, 1e-5), "a rotated Hessian with a small but clearly positive eigenvalue")]:
+        yield Case((rotated(rng, eigenvalues),), label=label)
 
 
-register(Exercise(
-    id="ch03.classify_stationary_point",
-    title="Minimum, maximum or saddle?",
-    reference=sol.classify_stationary_point,
-    output="any",
-    run=_run_classify,
-    compare=_compare_classify,
-    what="the kind of stationary point for random rotated Hessians with eigenvalues of one sign or "
-         "of both signs, a rotated saddle with a positive diagonal, a 2 x 2 maximum, 1 x 1 "
-         "Hessians, zero eigenvalues (inconclusive, or a saddle when the other eigenvalues have "
-         "both signs) and large values.",
-    cases=_classify_cases,
-    edge_cases=[Case((np.array([[3.0]]),), label="a 1 x 1 positive Hessian"),
-                Case((np.array([[0.0]]),), label="a 1 x 1 zero Hessian"),
-                Case((np.diag([2.0, -2.0]),), label="the Hessian of x^2 - y^2"),
-                Case((np.array([[2.0, 3.0], [3.0, 2.0]]),), label="a rotated saddle whose diagonal is positive"),
-                Case((-np.eye(2),), label="a 2 x 2 maximum"),
-                Case((np.diag([1.0, 0.0]),), label="a zero and a positive eigenvalue"),
-                Case((np.diag([-1.0, 0.0, 4.0]),), label="a zero eigenvalue between two of opposite signs"),
-                Case((np.diag([3e9, 1e8]),), label="large values")],
-    mistakes=[
-        Mistake("diagonal entries", lambda H: sol.classify_stationary_point(np.diag(np.diag(H))),
-                "You looked at the diagonal entries of H. They are its eigenvalues only when H is "
-                "diagonal; a rotated Hessian needs np.linalg.eigvalsh."),
-        Mistake("determinant", lambda H: _by_determinant(H),
-                "The sign of the determinant is not enough: a 2 x 2 maximum has a positive "
-                "determinant, just like a minimum. Look at the sign of every eigenvalue."),
-        Mistake("non-strict", lambda H: _non_strict(H),
-                "A zero eigenvalue makes the test inconclusive: a minimum needs every eigenvalue "
-                "strictly positive (> 0, not >= 0)."),
-        Mistake("minimum and maximum swapped", lambda H: _swapped(H),
-                "Positive eigenvalues mean the function curves upwards in every direction: that is "
-                "a minimum, not a maximum."),
-    ],
-))
+def _classify_by_diagonal(H):
+    return sol.classify_stationary_point(np.diag(np.diag(H)))
 
 
-def _by_determinant(H):
+def _classify_by_determinant(H):
     det = np.linalg.det(H)
     return "minimum" if det > 0 else "saddle" if det < 0 else "degenerate"
 
 
-def _non_strict(H):
+def _classify_non_strict(H):
     eigenvalues = np.linalg.eigvalsh(H)
     if np.all(eigenvalues >= 0):
         return "minimum"
@@ -328,26 +283,91 @@ def _non_strict(H):
     return "saddle"
 
 
-def _swapped(H):
+def _classify_swapped(H):
     verdict = sol.classify_stationary_point(H)
     return {"minimum": "maximum", "maximum": "minimum"}.get(verdict, verdict)
 
 
-# --------------------------------------------------------------------------- condition_number
-def _spd(rng, eigenvalues):
-    n = len(eigenvalues)
-    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    A = (Q * eigenvalues) @ Q.T
-    return (A + A.T) / 2
+def _classify_exact_signs(H):
+    eigenvalues = np.linalg.eigvalsh(H)
+    if np.all(eigenvalues > 0):
+        return "minimum"
+    if np.all(eigenvalues < 0):
+        return "maximum"
+    if np.any(eigenvalues > 0) and np.any(eigenvalues < 0):
+        return "saddle"
+    return "degenerate"
 
 
+register(Exercise(
+    id="ch03.classify_stationary_point",
+    title="Minimum, maximum or saddle?",
+    reference=sol.classify_stationary_point,
+    output="choice",
+    choices=POINT_KINDS,
+    what="the kind of stationary point for random rotated Hessians with eigenvalues of one "
+         "sign or of both signs, rotated singular Hessians (zero eigenvalues that round-off "
+         "turns into tiny numbers of either sign), a small but genuine eigenvalue, a rotated "
+         "saddle with a positive diagonal, a 2 x 2 maximum, 1 x 1 Hessians, exact zero "
+         "eigenvalues and large values.",
+    cases=_classify_cases,
+    edge_cases=[Case((np.array([[3.0]]),), label="a 1 x 1 positive Hessian"),
+                Case((np.array([[0.0]]),), label="a 1 x 1 zero Hessian"),
+                Case((np.diag([2.0, -2.0]),), label="the Hessian of x^2 - y^2"),
+                Case((np.array([[2.0, 3.0], [3.0, 2.0]]),),
+                     label="a rotated saddle whose diagonal is positive"),
+                Case((-np.eye(2),), label="a 2 x 2 maximum"),
+                Case((np.diag([1.0, 0.0]),), label="a zero and a positive eigenvalue"),
+                Case((np.diag([-1.0, 0.0, 4.0]),),
+                     label="a zero eigenvalue between two of opposite signs"),
+                Case((np.diag([3e9, 1e8]),), label="large values")],
+    mistakes=[
+        Mistake("diagonal entries", _classify_by_diagonal,
+                "You looked at the diagonal entries of H. They are its eigenvalues only when H "
+                "is diagonal; a rotated Hessian needs np.linalg.eigvalsh."),
+        Mistake("determinant", _classify_by_determinant,
+                "The sign of the determinant is not enough: a 2 x 2 maximum has a positive "
+                "determinant, just like a minimum. Look at the sign of every eigenvalue."),
+        Mistake("non-strict", _classify_non_strict,
+                "A zero eigenvalue makes the test inconclusive: a minimum needs every "
+                "eigenvalue strictly positive (> 0, not >= 0)."),
+        Mistake("minimum and maximum swapped", _classify_swapped,
+                "Positive eigenvalues mean the function curves upwards in every direction: "
+                "that is a minimum, not a maximum."),
+        Mistake("exact signs", _classify_exact_signs,
+                "Your test takes the signs of the computed eigenvalues literally. A zero "
+                "eigenvalue of a rotated Hessian comes out as a tiny number such as 3e-16 or "
+                "-2e-16: count |lambda| <= 1e-9 * max |lambda_i| as zero, as the exercise says."),
+    ],
+))
+
+
+# --------------------------------------------------------------------------------- condition_number
 def _condition_cases(rng):
     for n in (2, 3, 5, 8):
         eigenvalues = np.exp(rng.uniform(-2, 5, n))
-        yield Case((_spd(rng, eigenvalues),), label=f"a random {n} x {n} symmetric positive definite matrix")
+        yield Case((rotated(rng, eigenvalues),),
+                   label=f"a random {n} x {n} symmetric positive definite matrix")
     X = rng.standard_normal((40, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, 2.0]
     Z = np.column_stack([np.ones(40), X])
-    yield Case((Z.T @ Z / 40,), label="the Hessian of a least-squares problem with unscaled features")
+    yield Case((Z.T @ Z / 40,), label="the Hessian of a least-squares problem with unscaled "
+                                      "features")
+
+
+def _condition_inverted(A):
+    return 1 / sol.condition_number(A)
+
+
+def _condition_diagonal(A):
+    return np.max(np.diag(A)) / np.min(np.diag(A))
+
+
+def _condition_difference(A):
+    return np.ptp(np.linalg.eigvalsh(A))
+
+
+def _condition_only_L(A):
+    return np.max(np.linalg.eigvalsh(A))
 
 
 register(Exercise(
@@ -356,30 +376,30 @@ register(Exercise(
     reference=sol.condition_number,
     output="scalar",
     rtol=1e-7,
-    what="the largest over the smallest eigenvalue for random rotated symmetric positive definite matrices of "
-         "several sizes, a least-squares Hessian, a 1 x 1 matrix, a multiple of the identity, a "
-         "diagonal matrix and large entries.",
+    what="the largest over the smallest eigenvalue for random rotated symmetric positive "
+         "definite matrices of several sizes, a least-squares Hessian, a 1 x 1 matrix, a "
+         "multiple of the identity, a diagonal matrix and large entries.",
     cases=_condition_cases,
     edge_cases=[Case((np.array([[7.0]]),), label="a 1 x 1 matrix"),
                 Case((3.0 * np.eye(4),), label="a multiple of the identity"),
                 Case((np.diag([0.5, 8.0, 2.0]),), label="a diagonal matrix"),
                 Case((np.array([[2e8, 1e8], [1e8, 3e8]]),), label="large entries")],
     mistakes=[
-        Mistake("inverted", lambda A: 1 / sol.condition_number(A),
+        Mistake("inverted", _condition_inverted,
                 "Your ratio is upside down: kappa = L / mu is at least 1."),
-        Mistake("diagonal entries",
-                lambda A: np.max(np.diag(A)) / np.min(np.diag(A)),
+        Mistake("diagonal entries", _condition_diagonal,
                 "You used the diagonal entries of A. They are the eigenvalues only when A is "
                 "diagonal; a rotated matrix needs its eigenvalues (np.linalg.eigvalsh)."),
-        Mistake("difference", lambda A: np.ptp(np.linalg.eigvalsh(A)),
+        Mistake("difference", _condition_difference,
                 "You subtracted the eigenvalues; the condition number is a ratio."),
-        Mistake("only L", lambda A: np.max(np.linalg.eigvalsh(A)),
-                "You returned the largest eigenvalue L alone; kappa compares it with the smallest."),
+        Mistake("only L", _condition_only_L,
+                "You returned the largest eigenvalue L alone; kappa compares it with the "
+                "smallest."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- predicted_iterations
+# ----------------------------------------------------------------------------- predicted_iterations
 def _ratio_far_from_integer(kappa, eps):
     q = (kappa - 1) / (kappa + 1)
     x = math.log(eps) / math.log(q)
@@ -396,35 +416,56 @@ def _iterations_cases(rng):
             yield Case((kappa, eps), label="a random condition number and tolerance")
 
 
+def _iterations_slow_rate(kappa, eps):
+    return int(np.ceil(np.log(eps) / np.log(1 - 1 / kappa)))
+
+
+def _iterations_rounded_down(kappa, eps):
+    return int(np.log(eps) / np.log((kappa - 1) / (kappa + 1)))
+
+
+def _iterations_truncated_plus_one(kappa, eps):
+    return int(np.log(eps) / np.log((kappa - 1) / (kappa + 1))) + 1
+
+
+def _iterations_approximation(kappa, eps):
+    return int(np.ceil(kappa / 2 * np.log(1 / eps)))
+
+
+def _iterations_upside_down(kappa, eps):
+    return int(np.ceil(np.log((kappa - 1) / (kappa + 1)) / np.log(eps)))
+
+
 register(Exercise(
     id="ch03.predicted_iterations",
     title="Predicting the number of iterations",
     reference=sol.predicted_iterations,
     output="int",
-    run=_run_count,
-    compare=_compare_count,
-    what="the smallest whole number T with q^T <= eps for random kappa in [1.5, 20000] and eps in "
-         "[1e-12, 0.3], kappa just above 1, a very large kappa and a tolerance close to 1.",
+    what="the smallest whole number T (a Python int) with q^T <= eps for random kappa in "
+         "[1.5, 20000] and eps in [1e-12, 0.3], tolerances that are exact powers of q (where "
+         "q^T = eps), kappa just above 1, a very large kappa and a tolerance close to 1.",
     cases=_iterations_cases,
     edge_cases=[Case((1.001, 1e-6), label="a condition number just above 1"),
                 Case((10.0, 1e-3), label="kappa = 10 and eps = 1e-3"),
+                Case((3.0, 0.5 ** 10), label="kappa = 3 (q = 1/2) and eps = q^10 exactly"),
+                Case((5.0 / 3.0, 0.25 ** 5), label="q = 1/4 and eps = q^5 exactly"),
                 Case((1e6, 1e-8), label="a very large condition number"),
                 Case((4.0, 0.9), label="a tolerance close to 1")],
     mistakes=[
-        Mistake("rate of the 1/L step",
-                lambda kappa, eps: int(np.ceil(np.log(eps) / np.log(1 - 1 / kappa))),
-                "You used the rate 1 - 1/kappa of the step 1/L. With the step 2/(L + mu) the rate "
-                "is (kappa - 1) / (kappa + 1)."),
-        Mistake("rounded down",
-                lambda kappa, eps: int(np.log(eps) / np.log((kappa - 1) / (kappa + 1))),
-                "You rounded down (int() truncates): after that many steps q^T is still above eps. "
-                "Round up with np.ceil."),
-        Mistake("large-kappa approximation",
-                lambda kappa, eps: int(np.ceil(kappa / 2 * np.log(1 / eps))),
+        Mistake("rate of the 1/L step", _iterations_slow_rate,
+                "You used the rate 1 - 1/kappa of the step 1/L. With the step 2/(L + mu) the "
+                "rate is (kappa - 1) / (kappa + 1)."),
+        Mistake("rounded down", _iterations_rounded_down,
+                "You rounded down (int() truncates): after that many steps q^T is still above "
+                "eps. Round up with np.ceil."),
+        Mistake("truncated plus one", _iterations_truncated_plus_one,
+                "int(x) + 1 is one too many when x = ln(eps) / ln(q) is a whole number, that is "
+                "when q^T equals eps exactly and T steps are already enough: round up with "
+                "np.ceil (or math.ceil) instead."),
+        Mistake("large-kappa approximation", _iterations_approximation,
                 "You used the approximation (kappa / 2) ln(1/eps), which is only good for large "
                 "kappa; compute the exact ln(eps) / ln(q)."),
-        Mistake("fraction upside down",
-                lambda kappa, eps: int(np.ceil(np.log((kappa - 1) / (kappa + 1)) / np.log(eps))),
+        Mistake("fraction upside down", _iterations_upside_down,
                 "Solve q^T = eps for T: T = ln(eps) / ln(q). Your fraction is upside down."),
     ],
 ))

@@ -4,26 +4,21 @@ import numpy as np
 
 from ...objectives import Quadratic
 from ...solutions import ch04 as sol
-from ..core import Case, Exercise, Mistake, register
-
-
-def _spd(rng, n, low=0.2, high=30.0):
-    """A random symmetric positive definite matrix (not diagonal) with spread-out eigenvalues."""
-    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    eigenvalues = np.exp(rng.uniform(np.log(low), np.log(high), n))
-    A = (Q * eigenvalues) @ Q.T
-    return (A + A.T) / 2
+from ..exercise import Case, Exercise, Mistake, register
+from ._common import spd
 
 
 def _extremes(A):
+    """(L, mu): the largest and the smallest eigenvalue of A."""
     eigenvalues = np.linalg.eigvalsh(A)
     return eigenvalues[-1], eigenvalues[0]
 
 
 def _matrix_cases(rng):
     for n in (2, 3, 5, 8):
-        yield Case((_spd(rng, n),), label=f"a random {n} x {n} symmetric positive definite matrix")
-    yield Case((_spd(rng, 4, 50.0, 2000.0),), label="a matrix with large eigenvalues")
+        yield Case((spd(rng, n, 0.2, 30.0),),
+                   label=f"a random {n} x {n} symmetric positive definite matrix")
+    yield Case((spd(rng, 4, 50.0, 2000.0),), label="a matrix with large eigenvalues")
 
 
 _MATRIX_EDGES = [
@@ -32,35 +27,79 @@ _MATRIX_EDGES = [
     Case((np.array([[2.0, 1.0], [1.0, 2.0]]) * 1e6,), label="large values"),
 ]
 
+_USE_EIGENVALUES = ("You used the diagonal of A. Its entries are the eigenvalues only when A is "
+                    "diagonal: compute the eigenvalues (np.linalg.eigvalsh).")
 
-# --------------------------------------------------------------------------- largest_stable_lr
+
+# -------------------------------------------------------------------------------- largest_stable_lr
+def _stable_one_over_L(A):
+    return 1 / _extremes(A)[0]
+
+
+def _stable_smallest(A):
+    return 2 / _extremes(A)[1]
+
+
+def _stable_diagonal(A):
+    return 2 / np.max(np.diag(A))
+
+
+def _stable_frobenius(A):
+    return 2 / np.linalg.norm(A)
+
+
+def _stable_optimal_step(A):
+    return 2 / sum(_extremes(A))
+
+
 register(Exercise(
     id="ch04.largest_stable_lr",
     title="The largest stable learning rate",
     reference=sol.largest_stable_lr,
     output="scalar",
-    what="the threshold 2 / L, L the largest eigenvalue of A, for a 1 x 1 matrix, a diagonal matrix, large values and "
-         "random symmetric positive definite matrices whose eigenvectors are not the axes.",
+    what="the threshold 2 / L, L the largest eigenvalue of A, for a 1 x 1 matrix, a diagonal "
+         "matrix, large values and random symmetric positive definite matrices whose "
+         "eigenvectors are not the axes.",
     cases=_matrix_cases,
     edge_cases=_MATRIX_EDGES,
     mistakes=[
-        Mistake("one over L", lambda A: 1 / _extremes(A)[0],
+        Mistake("one over L", _stable_one_over_L,
                 "You returned the safe rule of thumb 1/L. The question asks for the threshold "
-                "itself: for which lr does |1 - lr * L| reach 1, with L the largest eigenvalue?"),
-        Mistake("smallest eigenvalue", lambda A: 2 / _extremes(A)[1],
+                "itself: for which lr does |1 - lr * L| reach 1, with L the largest "
+                "eigenvalue?"),
+        Mistake("smallest eigenvalue", _stable_smallest,
                 "You used the smallest eigenvalue. Stability is decided by the steepest "
                 "direction, the one with the largest curvature."),
-        Mistake("largest diagonal entry", lambda A: 2 / np.max(np.diag(A)),
-                "You used the diagonal of A. Its entries are the eigenvalues only when A is "
-                "diagonal: compute the eigenvalues (np.linalg.eigvalsh)."),
-        Mistake("Frobenius norm", lambda A: 2 / np.linalg.norm(A),
+        Mistake("largest diagonal entry", _stable_diagonal, _USE_EIGENVALUES),
+        Mistake("Frobenius norm", _stable_frobenius,
                 "np.linalg.norm(A) is the Frobenius norm, which is larger than the largest "
                 "eigenvalue as soon as A has more than one non-zero eigenvalue."),
+        Mistake("the optimal step", _stable_optimal_step,
+                "2 / (L + mu) is the best constant step, which balances the steepest and the "
+                "flattest direction. The largest stable step is larger: the threshold 2 / L, "
+                "beyond which the steepest direction diverges."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- optimal_constant_lr
+# ------------------------------------------------------------------------------ optimal_constant_lr
+def _optimal_without_2(A):
+    return 1 / sum(_extremes(A))
+
+
+def _optimal_threshold(A):
+    return 2 / _extremes(A)[0]
+
+
+def _optimal_contraction(A):
+    L, mu = _extremes(A)
+    return (L - mu) / (L + mu)
+
+
+def _optimal_diagonal(A):
+    return 2 / (np.max(np.diag(A)) + np.min(np.diag(A)))
+
+
 register(Exercise(
     id="ch04.optimal_constant_lr",
     title="The best constant learning rate",
@@ -71,23 +110,22 @@ register(Exercise(
     cases=_matrix_cases,
     edge_cases=_MATRIX_EDGES,
     mistakes=[
-        Mistake("forgot the 2", lambda A: 1 / sum(_extremes(A)),
+        Mistake("forgot the 2", _optimal_without_2,
                 "Your step is half of the optimal one: balance |1 - lr * mu| against "
                 "|1 - lr * L| again and check the numerator."),
-        Mistake("stability threshold", lambda A: 2 / _extremes(A)[0],
+        Mistake("stability threshold", _optimal_threshold,
                 "You returned the stability threshold 2/L, where the steepest direction stops "
-                "shrinking at all. The best step also takes the flattest direction, mu, into account."),
-        Mistake("contraction factor", lambda A: (lambda L, mu: (L - mu) / (L + mu))(*_extremes(A)),
+                "shrinking at all. The best step also takes the flattest direction, mu, into "
+                "account."),
+        Mistake("contraction factor", _optimal_contraction,
                 "You returned the contraction factor (L - mu)/(L + mu) that the best step "
                 "achieves, not the step itself."),
-        Mistake("diagonal entries", lambda A: 2 / (np.max(np.diag(A)) + np.min(np.diag(A))),
-                "You used the diagonal of A. Its entries are the eigenvalues only when A is "
-                "diagonal: compute the eigenvalues (np.linalg.eigvalsh)."),
+        Mistake("diagonal entries", _optimal_diagonal, _USE_EIGENVALUES),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- step_decay
+# --------------------------------------------------------------------------------------- step_decay
 def _step_decay_cases(rng):
     for _ in range(8):
         step_size = int(rng.integers(2, 15))
@@ -99,35 +137,50 @@ def _step_decay_cases(rng):
     yield Case((0.3, 0.2, step_size, 3 * step_size), label="a step where a decay happens")
 
 
+def _decay_early(lr0, gamma, step_size, t):
+    return lr0 * gamma ** ((t + 1) // step_size)
+
+
+def _decay_rounded(lr0, gamma, step_size, t):
+    return lr0 * gamma ** round(t / step_size)
+
+
+def _decay_smooth(lr0, gamma, step_size, t):
+    return lr0 * gamma ** (t / step_size)
+
+
+def _decay_from_start(lr0, gamma, step_size, t):
+    return lr0 * gamma ** (t // step_size + 1)
+
+
 register(Exercise(
     id="ch04.step_decay",
     title="Step decay",
     reference=sol.step_decay,
     output="scalar",
-    what="lr0 * gamma ** floor(t / step_size) at the first step t = 0, just before and exactly at "
-         "a decay, with step_size = 1, and at random steps.",
+    what="lr0 * gamma ** floor(t / step_size) at the first step t = 0, just before and exactly "
+         "at a decay, with step_size = 1, and at random steps.",
     cases=_step_decay_cases,
     edge_cases=[Case((0.1, 0.5, 10, 0), label="the first step, t = 0"),
                 Case((0.2, 0.9, 1, 7), label="step_size = 1 (a decay at every step)")],
     mistakes=[
-        Mistake("t off by one", lambda lr0, gamma, step_size, t: lr0 * gamma ** ((t + 1) // step_size),
-                "Your decays come one step early: t counts the steps already taken, so t = 0 is "
-                "the first step and the first decay happens at t = step_size."),
-        Mistake("round instead of floor",
-                lambda lr0, gamma, step_size, t: lr0 * gamma ** round(t / step_size),
+        Mistake("t off by one", _decay_early,
+                "Your decays come one step early: t counts the steps already taken, so t = 0 "
+                "is the first step and the first decay happens at t = step_size."),
+        Mistake("round instead of floor", _decay_rounded,
                 "You rounded t / step_size to the nearest integer; the number of decays so far "
                 "is t / step_size rounded down."),
-        Mistake("no floor", lambda lr0, gamma, step_size, t: lr0 * gamma ** (t / step_size),
+        Mistake("no floor", _decay_smooth,
                 "Your rate decays smoothly at every step. Step decay keeps the rate constant "
                 "within each block of step_size steps: the exponent must be a whole number."),
-        Mistake("decayed from the start",
-                lambda lr0, gamma, step_size, t: lr0 * gamma ** (t // step_size + 1),
-                "Your rate is already decayed at the first step: at t = 0 it must be lr0 itself."),
+        Mistake("decayed from the start", _decay_from_start,
+                "Your rate is already decayed at the first step: at t = 0 it must be lr0 "
+                "itself."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- cosine_annealing
+# --------------------------------------------------------------------------------- cosine_annealing
 def _cosine_cases(rng):
     for _ in range(8):
         T_max = int(rng.integers(5, 200))
@@ -135,6 +188,28 @@ def _cosine_cases(rng):
         yield Case((lr0, float(rng.uniform(0.01, 0.5)) * lr0, T_max, int(rng.integers(1, T_max))),
                    label="a random rate, floor, period and step")
     yield Case((0.4, 0.01, 50, 25), label="half-way through the period")
+
+
+def _cosine(lr0, eta_min, T_max, t, *, floor=True, sign=1.0, turns=1.0, half=0.5):
+    """The cosine schedule, with one typical mistake switched on by the keywords."""
+    cosine = 1 + sign * np.cos(turns * np.pi * t / T_max)
+    return (eta_min if floor else 0.0) + half * (lr0 - eta_min) * cosine
+
+
+def _cosine_no_floor(lr0, eta_min, T_max, t):
+    return _cosine(lr0, eta_min, T_max, t, floor=False)
+
+
+def _cosine_rising(lr0, eta_min, T_max, t):
+    return _cosine(lr0, eta_min, T_max, t, sign=-1.0)
+
+
+def _cosine_full_period(lr0, eta_min, T_max, t):
+    return _cosine(lr0, eta_min, T_max, t, turns=2.0)
+
+
+def _cosine_no_half(lr0, eta_min, T_max, t):
+    return _cosine(lr0, eta_min, T_max, t, half=1.0)
 
 
 register(Exercise(
@@ -149,30 +224,30 @@ register(Exercise(
                 Case((0.1, 0.001, 100, 100), label="the last step, t = T_max"),
                 Case((0.5, 0.0, 30, 11), label="eta_min = 0")],
     mistakes=[
-        Mistake("floor not added",
-                lambda lr0, eta_min, T_max, t: 0.5 * (lr0 - eta_min) * (1 + np.cos(np.pi * t / T_max)),
-                "Your rate ends at 0 instead of eta_min: the cosine part is added on top of the floor."),
-        Mistake("rising cosine",
-                lambda lr0, eta_min, T_max, t: eta_min + 0.5 * (lr0 - eta_min) * (1 - np.cos(np.pi * t / T_max)),
-                "Your rate rises from eta_min to lr0. It must start at lr0 when t = 0: check the "
-                "sign in front of the cosine."),
-        Mistake("two pi", lambda lr0, eta_min, T_max, t: eta_min + 0.5 * (lr0 - eta_min) * (1 + np.cos(2 * np.pi * t / T_max)),
+        Mistake("floor not added", _cosine_no_floor,
+                "Your rate ends at 0 instead of eta_min: the cosine part is added on top of the "
+                "floor."),
+        Mistake("rising cosine", _cosine_rising,
+                "Your rate rises from eta_min to lr0. It must start at lr0 when t = 0: check "
+                "the sign in front of the cosine."),
+        Mistake("two pi", _cosine_full_period,
                 "Your cosine completes a full period in T_max steps and comes back up. The "
                 "schedule is half a period: the angle is pi t / T_max."),
-        Mistake("no one half", lambda lr0, eta_min, T_max, t: eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * t / T_max)),
-                "Your rate starts above lr0: 1 + cos(...) runs from 2 to 0, so it needs a factor 1/2."),
+        Mistake("no one half", _cosine_no_half,
+                "Your rate starts above lr0: 1 + cos(...) runs from 2 to 0, so it needs a "
+                "factor 1/2."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- lr_range_test
+# ------------------------------------------------------------------------------------ lr_range_test
 def _range_cases(rng):
     for n in (2, 3, 5):
-        q = Quadratic(_spd(rng, n, 0.5, 20.0), b=rng.standard_normal(n))
+        q = Quadratic(spd(rng, n, 0.5, 20.0), b=rng.standard_normal(n))
         yield Case((q, rng.standard_normal(n) * 3, float(rng.uniform(0.5, 2.0)) * 1e-3 / q.L,
                     float(rng.uniform(3.0, 8.0)) / q.L, int(rng.integers(20, 50))),
                    label=f"a random {n}-dimensional quadratic, start and range of rates")
-    q = Quadratic(_spd(rng, 4, 1.0, 10.0))
+    q = Quadratic(spd(rng, 4, 1.0, 10.0))
     yield Case((q, rng.standard_normal(4), 1e-2 / q.L, 1.5 / q.L, 30),
                label="a range that stays below the stability threshold")
 
@@ -218,7 +293,8 @@ register(Exercise(
          "so that the loss explodes), a one-dimensional quadratic, two steps only, and a start "
          "at the minimiser.",
     cases=_range_cases,
-    edge_cases=[Case((Quadratic(np.array([[2.0]]), np.array([1.0])), np.array([3.0]), 0.01, 1.5, 12),
+    edge_cases=[Case((Quadratic(np.array([[2.0]]), np.array([1.0])), np.array([3.0]),
+                      0.01, 1.5, 12),
                      label="a one-dimensional quadratic"),
                 Case((Quadratic(np.diag([1.0, 4.0])), np.array([1.0, -1.0]), 0.05, 0.4, 2),
                      label="two steps (the rates are exactly lr_min and lr_max)"),
@@ -228,7 +304,8 @@ register(Exercise(
     mistakes=[
         Mistake("linear spacing", _range_linspace,
                 "Your rates are evenly spaced. The range test spaces them geometrically: each "
-                "rate is the previous one times the same factor (lr_max / lr_min) ** (1 / (n_steps - 1))."),
+                "rate is the previous one times the same factor "
+                "(lr_max / lr_min) ** (1 / (n_steps - 1))."),
         Mistake("loss before the step", _range_loss_before_step,
                 "Your losses are one step late: losses[k] must be the loss after the step taken "
                 "with the k-th rate, so that it measures what that rate did."),
@@ -237,6 +314,7 @@ register(Exercise(
                 "each step continues from where the previous one ended."),
         Mistake("exponent k / n_steps", _range_exponent_off,
                 "Your last rate is smaller than lr_max: with the exponent k / n_steps the sequence "
-                "stops one factor short. The exponent runs from 0 to 1, so divide k by n_steps - 1."),
+                "stops one factor short. The exponent runs from 0 to 1, so divide k by "
+                "n_steps - 1."),
     ],
 ))

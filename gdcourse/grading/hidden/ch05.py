@@ -3,20 +3,10 @@
 import numpy as np
 
 from ...solutions import ch05 as sol
-from ..core import Case, Exercise, Mistake, register, values_close
+from ..exercise import Case, Exercise, Mistake, register
+from ..outputs import is_number, values_close
 from ..sandbox import describe_type
-
-
-class _Invalid:
-    """An answer whose output does not have the form the exercise asks for, and why."""
-
-    def __init__(self, message):
-        self.message = message
-
-
-def _regression(rng, m, n):
-    X = rng.standard_normal((m, n))
-    return X, X @ rng.standard_normal(n) + 0.3 + rng.normal(0, 0.5, m)
+from ._common import Invalid, regression, samples_in
 
 
 def _generator(rng):
@@ -24,23 +14,23 @@ def _generator(rng):
     return np.random.default_rng(int(rng.integers(2**31)))
 
 
-# --------------------------------------------------------------------------- minibatch_indices
+# -------------------------------------------------------------------------------- minibatch_indices
+_NOT_A_LIST = "; return a list of index arrays, one per mini-batch."
+
+
 def _encode_batches(answer, case):
     """Run the answer and encode its batches as [n_batches, sizes..., indices...]."""
     out = answer(*case.args, **case.kwargs)
     if out is None:
-        return _Invalid("Your function returned None. Did you forget the `return` statement?")
-    if isinstance(out, np.ndarray) and out.dtype != object:
-        return _Invalid(f"Your function returned {describe_type(out)}; return a list of index "
-                        f"arrays, one per mini-batch.")
-    if not isinstance(out, (list, tuple, np.ndarray)) and not hasattr(out, "__next__"):
-        return _Invalid(f"Your function returned {describe_type(out)}; return a list of index "
-                        f"arrays, one per mini-batch.")
+        return Invalid("Your function returned None. Did you forget the `return` statement?")
+    is_iterable = isinstance(out, (list, tuple)) or hasattr(out, "__next__")
+    if not is_iterable or isinstance(out, np.ndarray) and out.dtype != object:
+        return Invalid(f"Your function returned {describe_type(out)}{_NOT_A_LIST}")
     batches = [np.asarray(batch) for batch in out]
     for batch in batches:
         if batch.ndim != 1 or (batch.size and batch.dtype.kind not in "iu"):
-            return _Invalid("Each mini-batch must be a 1-D array of integer row indices "
-                            f"(one of yours is {describe_type(batch)}).")
+            return Invalid("Each mini-batch must be a 1-D array of integer row indices "
+                           f"(one of yours is {describe_type(batch)}).")
     indices = np.concatenate(batches) if batches else np.empty(0)
     return np.concatenate([[len(batches)], [len(b) for b in batches], indices]).astype(float)
 
@@ -51,7 +41,7 @@ def _decode_batches(code):
 
 
 def _compare_batches(got, expected, case):
-    if isinstance(got, _Invalid):
+    if isinstance(got, Invalid):
         return got.message
     if values_close(got, expected, 0, 0):
         return None
@@ -100,16 +90,18 @@ register(Exercise(
     title="The mini-batches of one epoch",
     reference=sol.minibatch_indices,
     what="the list of index arrays of one epoch for several numbers of samples and batch sizes "
-         "(batch size 1, a batch size that does not divide the number of samples, one batch of "
-         "all rows, a batch size larger than the data set, a single sample), each with a seeded "
-         "generator: every row once, the right sizes, the order of rng.permutation.",
+         "(batch size 1, a batch size that does not divide the number of samples, one batch "
+         "of all rows, a batch size larger than the data set, a single sample), each with a "
+         "seeded generator: every row once, the right sizes, the order of rng.permutation.",
     output="any",
     run=_encode_batches,
     compare=_compare_batches,
     cases=_indices_cases,
-    edge_cases=[Case((6, 1, np.random.default_rng(11)), label="batch size 1 (stochastic gradient descent)"),
+    edge_cases=[Case((6, 1, np.random.default_rng(11)),
+                     label="batch size 1 (stochastic gradient descent)"),
                 Case((7, 7, np.random.default_rng(12)), label="one batch holding every row"),
-                Case((5, 8, np.random.default_rng(13)), label="a batch size larger than the data set"),
+                Case((5, 8, np.random.default_rng(13)),
+                     label="a batch size larger than the data set"),
                 Case((1, 4, np.random.default_rng(14)), label="a single sample")],
     mistakes=[
         Mistake("no shuffling", _mistake_no_shuffle,
@@ -128,32 +120,38 @@ register(Exercise(
 ))
 
 
-# --------------------------------------------------------------------------- sgd_epoch
+# ---------------------------------------------------------------------------------------- sgd_epoch
+def _pair_problem(out, n) -> Invalid | None:
+    """What is wrong with the pair ``w, b`` an answer returned (None if nothing)."""
+    if out is None:
+        return Invalid("Your function returned None. Did you forget the `return` statement?")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return Invalid(f"Your function returned {describe_type(out)}; return the pair "
+                       f"`w, b` (a tuple of the new weights and the new bias).")
+    w, b = out
+    if not isinstance(w, np.ndarray) or w.dtype.kind not in "iuf":
+        return Invalid(f"Your new `w` is {describe_type(w)}; return it as a NumPy array of "
+                       f"numbers.")
+    if w.shape != (n,):
+        return Invalid(f"Your new `w` has shape {w.shape}, but shape {(n,)} (the shape of the "
+                       f"`w` passed in) was expected.")
+    if not is_number(b) and not (isinstance(b, np.ndarray) and b.size == 1):
+        return Invalid(f"Your new `b` is {describe_type(b)}; the bias must be a single number.")
+    return None
+
+
 def _encode_parameters(answer, case):
     """Run the answer and return (b, w_1, ..., w_n) as one array."""
     out = answer(*case.args, **case.kwargs)
-    if out is None:
-        return _Invalid("Your function returned None. Did you forget the `return` statement?")
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        return _Invalid(f"Your function returned {describe_type(out)}; return the pair "
-                        f"`w, b` (a tuple of the new weights and the new bias).")
+    problem = _pair_problem(out, case.args[2].shape[0])
+    if problem:
+        return problem
     w, b = out
-    n = case.args[2].shape[0]
-    try:
-        w = np.asarray(w, dtype=float)
-        b = np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return _Invalid("The new `w` must be an array of numbers and `b` a number.")
-    if w.shape != (n,):
-        return _Invalid(f"Your new `w` has shape {w.shape}, but shape {(n,)} (the shape of the "
-                        f"`w` passed in) was expected.")
-    if b.size != 1:
-        return _Invalid(f"Your new `b` has shape {b.shape}; the bias must be a single number.")
-    return np.concatenate([b.ravel(), w])
+    return np.concatenate([np.ravel(b).astype(float), w.astype(float)])
 
 
 def _compare_parameters(got, expected, case):
-    if isinstance(got, _Invalid):
+    if isinstance(got, Invalid):
         return got.message
     if not np.all(np.isfinite(got)):
         return "Your function returned parameters containing NaN or infinity."
@@ -164,7 +162,7 @@ def _compare_parameters(got, expected, case):
 
 def _epoch_cases(rng):
     for m, n in ((12, 2), (30, 3), (8, 1), (25, 4)):
-        X, y = _regression(rng, m, n)
+        X, y = regression(rng, m, n, bias=0.3)
         yield Case((X, y, rng.standard_normal(n), float(rng.standard_normal()),
                     float(rng.uniform(0.01, 0.1)), rng.permutation(m)),
                    label=f"{m} samples and {n} features visited in a random order")
@@ -209,17 +207,20 @@ register(Exercise(
     cases=_epoch_cases,
     edge_cases=[Case((np.array([[2.0, -1.0]]), np.array([3.0]), np.array([0.5, 0.25]), 1.0, 0.1,
                       np.array([0])), label="a single sample"),
-                Case((np.array([[1.0], [2.0], [3.0]]), np.array([3.0, 5.0, 7.0]), np.array([2.0]),
-                      1.0, 0.05, np.array([2, 0, 1])), label="a perfect fit (every residual is 0)"),
-                Case((np.array([[1.0, 0.5], [-0.5, 1.0], [0.2, -1.0]]), np.array([1.0, -2.0, 0.5]),
-                      np.zeros(2), 0.0, 0.2, np.array([1, 1, 0, 2])),
+                Case((np.array([[1.0], [2.0], [3.0]]), np.array([3.0, 5.0, 7.0]),
+                      np.array([2.0]), 1.0, 0.05, np.array([2, 0, 1])),
+                     label="a perfect fit (every residual is 0)"),
+                Case((np.array([[1.0, 0.5], [-0.5, 1.0], [0.2, -1.0]]),
+                      np.array([1.0, -2.0, 0.5]), np.zeros(2), 0.0, 0.2, np.array([1, 1, 0, 2])),
                      label="an order that visits a row twice"),
                 Case((np.array([[0.5], [-1.0], [1.5], [0.0]]), np.array([4e3, -2e3, 6e3, 1e3]),
-                      np.array([0.0]), 0.0, 0.05, np.array([3, 1, 0, 2])), label="large targets")],
+                      np.array([0.0]), 0.0, 0.05, np.array([3, 1, 0, 2])),
+                     label="large targets")],
     mistakes=[
         Mistake("bias updated with the new weights", _mistake_bias_after_weights,
-                "Your bias update uses a residual computed after w was already updated: compute "
-                "the residual of row i once, then update w and b from that same residual."),
+                "Your bias update uses a residual computed after w was already updated: "
+                "compute the residual of row i once, then update w and b from that same "
+                "residual."),
         Mistake("full gradient in every step", _mistake_full_gradient,
                 "Each of your steps uses the gradient of all the rows: a stochastic step uses "
                 "the gradient of the single row i it visits."),
@@ -233,12 +234,38 @@ register(Exercise(
 ))
 
 
-# --------------------------------------------------------------------------- minibatch_gradient
+# ------------------------------------------------------------------------------- minibatch_gradient
 def _gradient_cases(rng):
     for m, n, k in ((40, 3, 8), (25, 1, 5), (100, 5, 16), (30, 4, 7)):
-        X, y = _regression(rng, m, n)
+        X, y = regression(rng, m, n, bias=0.3)
         yield Case((X, y, rng.standard_normal(n), rng.choice(m, size=k, replace=False)),
                    label=f"a batch of {k} of {m} samples with {n} features")
+
+
+def _batch_gradient(X, y, w, idx, *, count=None, scale=1.0):
+    """``scale`` times the batch gradient, divided by ``count`` rows (default: the batch size)."""
+    X_B, y_B = X[idx], y[idx]
+    return scale * X_B.T @ (X_B @ w - y_B) / (len(idx) if count is None else count)
+
+
+def _batch_sum(X, y, w, idx):
+    return _batch_gradient(X, y, w, idx, count=1)
+
+
+def _batch_over_m(X, y, w, idx):
+    return _batch_gradient(X, y, w, idx, count=len(y))
+
+
+def _batch_full_data(X, y, w, idx):
+    return X.T @ (X @ w - y) / len(y)
+
+
+def _batch_wrong_sign(X, y, w, idx):
+    return _batch_gradient(X, y, w, idx, scale=-1.0)
+
+
+def _batch_factor_two(X, y, w, idx):
+    return _batch_gradient(X, y, w, idx, scale=2.0)
 
 
 register(Exercise(
@@ -249,38 +276,80 @@ register(Exercise(
          "one row, a batch of every row, a batch that repeats a row, one feature, and weights "
          "that fit the batch exactly (gradient zero).",
     cases=_gradient_cases,
-    edge_cases=[Case((np.array([[2.0, -1.0], [0.5, 1.0]]), np.array([3.0, -1.0]), np.array([0.5, 0.25]),
-                      np.array([1])), label="a batch of one row"),
+    edge_cases=[Case((np.array([[2.0, -1.0], [0.5, 1.0]]), np.array([3.0, -1.0]),
+                      np.array([0.5, 0.25]), np.array([1])), label="a batch of one row"),
                 Case((np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([2.0, 4.0, 7.0, 8.0]),
                       np.array([2.0]), np.array([3, 0, 1])),
                      label="one feature, weights that fit the batch exactly"),
                 Case((np.array([[1.0, 0.0], [0.5, 2.0], [-1.0, 1.0]]), np.array([1.0, 2.0, 0.0]),
-                      np.array([0.3, -0.2]), np.array([2, 2, 0])), label="a batch that repeats a row")],
+                      np.array([0.3, -0.2]), np.array([2, 2, 0])),
+                     label="a batch that repeats a row")],
+    samples=samples_in(3),
     mistakes=[
-        Mistake("sum instead of mean", lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]),
-                "You summed the gradients of the batch: divide by the batch size to get their mean."),
-        Mistake("divided by m", lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(y),
+        Mistake("sum instead of mean", _batch_sum,
+                "You summed the gradients of the batch: divide by the batch size to get their "
+                "mean."),
+        Mistake("divided by m", _batch_over_m,
                 "You divided by the number of rows of the whole data set: the mean is over the "
                 "B rows of the batch, so divide by len(idx)."),
-        Mistake("full-data gradient", lambda X, y, w, idx: X.T @ (X @ w - y) / len(y),
-                "Your gradient uses every row of X: select the rows of the batch, X[idx] and y[idx], first."),
-        Mistake("wrong sign", lambda X, y, w, idx: X[idx].T @ (y[idx] - X[idx] @ w) / len(idx),
-                "Your gradient has the opposite sign: the residual is prediction minus target, X_B w - y_B."),
-        Mistake("factor two", lambda X, y, w, idx: 2 * X[idx].T @ (X[idx] @ w - y[idx]) / len(idx),
-                "Your gradient is twice too large: with the half squared error the 2 from the square cancels."),
+        Mistake("full-data gradient", _batch_full_data,
+                "Your gradient uses every row of X: select the rows of the batch, X[idx] and "
+                "y[idx], first."),
+        Mistake("wrong sign", _batch_wrong_sign,
+                "Your gradient has the opposite sign: the residual is prediction minus target, "
+                "X_B w - y_B."),
+        Mistake("factor two", _batch_factor_two,
+                "Your gradient is twice too large: with the half squared error the 2 from the "
+                "square cancels."),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- gradient_variance
+# -------------------------------------------------------------------------------- gradient_variance
 def _variance_cases(rng):
     for m, p, k in ((20, 3, 4), (50, 2, 10), (12, 5, 3), (100, 4, 32)):
         G = rng.standard_normal((m, p)) * rng.uniform(0.5, 3, p) + rng.standard_normal(p)
         yield Case((G, k), label=f"{m} per-sample gradients of {p} entries, batches of {k}")
 
 
-def _sigma2(G):
-    return np.sum((G - G.mean(axis=0)) ** 2) / G.shape[0]
+def _spread(G, *, ddof=0, centred=True):
+    """sigma^2 = (1 / (m - ddof)) sum_i ||g_i - g||^2 (without "- g" when not centred)."""
+    deviations = G - G.mean(axis=0) if centred else G
+    return np.sum(deviations ** 2) / (G.shape[0] - ddof)
+
+
+def _noise(sigma2, m, batch_size, *, correction=True, per_batch=True, denominator=None):
+    """sigma2 / B * (m - B) / (m - 1), with one factor changed by the keywords."""
+    factor = (m - batch_size) / (m - 1 if denominator is None else denominator)
+    return float(sigma2 / (batch_size if per_batch else 1) * (factor if correction else 1.0))
+
+
+def _variance_no_correction(G, batch_size):
+    return _noise(_spread(G), len(G), batch_size, correction=False)
+
+
+def _variance_no_batch(G, batch_size):
+    return _noise(_spread(G), len(G), batch_size, per_batch=False)
+
+
+def _variance_correction_over_m(G, batch_size):
+    return _noise(_spread(G), len(G), batch_size, denominator=len(G))
+
+
+def _variance_sample_no_correction(G, batch_size):
+    return _noise(_spread(G, ddof=1), len(G), batch_size, correction=False)
+
+
+def _variance_mean_over_entries(G, batch_size):
+    return _noise(_spread(G) / G.shape[1], len(G), batch_size)
+
+
+def _variance_sample_spread(G, batch_size):
+    return _noise(_spread(G, ddof=1), len(G), batch_size)
+
+
+def _variance_uncentred(G, batch_size):
+    return _noise(_spread(G, centred=False), len(G), batch_size)
 
 
 register(Exercise(
@@ -295,29 +364,33 @@ register(Exercise(
     edge_cases=[Case((np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5]]), 1), label="batch size 1"),
                 Case((np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [2.0, 2.0]]), 4),
                      label="a batch of every row"),
-                Case((np.tile([[0.5, -1.5, 2.0]], (6, 1)), 2), label="identical per-sample gradients"),
+                Case((np.tile([[0.5, -1.5, 2.0]], (6, 1)), 2),
+                     label="identical per-sample gradients"),
                 Case((np.array([[1e6, -2e6], [3e6, 5e5], [-1e6, 0.0], [2e6, 1e6], [0.0, 4e6]]), 2),
                      label="large values")],
     mistakes=[
-        Mistake("no finite-population correction",
-                lambda G, batch_size: float(_sigma2(G) / batch_size),
+        Mistake("no finite-population correction", _variance_no_correction,
                 "You used the formula for sampling with replacement: a batch of distinct rows "
                 "carries the correction factor (m - B) / (m - 1)."),
-        Mistake("forgot 1/B",
-                lambda G, batch_size: float(_sigma2(G) * (G.shape[0] - batch_size) / (G.shape[0] - 1)),
+        Mistake("forgot 1/B", _variance_no_batch,
                 "Your result does not shrink like 1/B: the mean of B gradients divides their "
                 "variance by the batch size."),
-        Mistake("correction (m - B) / m",
-                lambda G, batch_size: float(_sigma2(G) / batch_size * (G.shape[0] - batch_size) / G.shape[0]),
+        Mistake("correction (m - B) / m", _variance_correction_over_m,
                 "Check the denominator of the correction factor: it is m - 1, not m."),
-        Mistake("sample variance, no correction",
-                lambda G, batch_size: float(np.sum(np.var(G, axis=0, ddof=1)) / batch_size),
+        Mistake("sample variance, no correction", _variance_sample_no_correction,
                 "You divided the spread by m - 1 (ddof=1) and left out the correction factor: "
-                "sigma^2 averages over the m rows, and (m - B) / (m - 1) multiplies sigma^2 / B."),
-        Mistake("mean over the coordinates",
-                lambda G, batch_size: float(np.mean(np.var(G, axis=0)) / batch_size
-                                            * (G.shape[0] - batch_size) / (G.shape[0] - 1)),
-                "You averaged over the entries of the gradient: the squared norm ||g_i - g||^2 "
-                "sums them."),
+                "sigma^2 averages over the m rows, and (m - B) / (m - 1) multiplies "
+                "sigma^2 / B."),
+        Mistake("mean over the coordinates", _variance_mean_over_entries,
+                "You averaged over the entries of the gradient: the squared norm "
+                "||g_i - g||^2 sums them."),
+        Mistake("sample variance (ddof=1)", _variance_sample_spread,
+                "Your sigma^2 divides by m - 1 (ddof=1). Here sigma^2 is the plain mean over "
+                "the m rows, (1/m) sum_i ||g_i - g||^2; the m - 1 belongs only to the "
+                "correction factor (m - B) / (m - 1)."),
+        Mistake("not centred", _variance_uncentred,
+                "You squared the gradients themselves: sigma^2 measures their spread around "
+                "the full gradient g, so subtract the mean row first, (1/m) sum_i "
+                "||g_i - g||^2."),
     ],
 ))

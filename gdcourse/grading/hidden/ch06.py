@@ -7,7 +7,8 @@ one has a ``compare`` hook that checks the tuple's length, then each item in tur
 import numpy as np
 
 from ...solutions import ch06 as sol
-from ..core import Case, Exercise, Mistake, output_problem, register, values_close
+from ..exercise import Case, Exercise, Mistake, register
+from ..outputs import output_problem, values_close
 from ..sandbox import describe_type
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -26,14 +27,15 @@ def _tuple_compare(names, kinds=None):
     def compare(got, expected, case):
         if numbers and isinstance(got, np.ndarray) and got.shape == (len(names),):
             got = tuple(got)
+        if got is None:
+            return f"Your function returned None; it must return {wanted}. Did you forget `return`?"
         if not isinstance(got, (tuple, list)) or len(got) != len(names):
-            if got is None:
-                return f"Your function returned None; it must return {wanted}. Did you forget `return`?"
             return f"Your function returned {describe_type(got)}; it must return {wanted}."
         for name, kind, item, reference in zip(names, kinds, got, expected):
             invalid = output_problem(kind, item, reference)
             if invalid:
-                return f"In the tuple your function returned, {name} {invalid.replace('returned', 'is', 1)}"
+                return (f"In the tuple your function returned, {name} "
+                        f"{invalid.replace('returned', 'is', 1)}")
             if not values_close(item, reference, RTOL, ATOL):
                 return f"Your function returned a wrong {name}."
         return None
@@ -41,17 +43,65 @@ def _tuple_compare(names, kinds=None):
     return compare
 
 
+def _swapped(step, names):
+    """The mistake of returning the two items of ``step``'s pair in the other order."""
+    def swapped(*args):
+        first, second = step(*args)
+        return second, first
+
+    hint = (f"You returned the pair in the other order: return ({names[0]}, {names[1]}), "
+            f"{names[0]} first.")
+    return Mistake("pair in the other order", swapped, hint)
+
+
 def _vec(rng, n, scale=1.0):
     return rng.standard_normal(n) * scale
 
 
-# --------------------------------------------------------------------------- momentum_step
+def _matrices(rng, shape, count=3):
+    return tuple(rng.standard_normal(shape) for _ in range(count))
+
+
+# ------------------------------------------------------------------------------------ momentum_step
 def _momentum_cases(rng):
     for n in (1, 4, 12):
         yield Case((_vec(rng, n), _vec(rng, n), _vec(rng, n), float(rng.uniform(0.01, 0.5)),
                     float(rng.uniform(0.6, 0.99))), label=f"a random {n}-dimensional step")
-    yield Case((rng.standard_normal((3, 2)), rng.standard_normal((3, 2)), rng.standard_normal((3, 2)),
-                0.05, 0.9), label="matrix-shaped parameters")
+    yield Case(_matrices(rng, (3, 2)) + (0.05, 0.9), label="matrix-shaped parameters")
+
+
+def _momentum(w, v, g, lr, beta, *, keep=None, grad_weight=None, lr_inside=False, sign=1.0,
+              old_velocity=False):
+    """A momentum step with one typical mistake switched on by the keywords.
+
+    The velocity is keep * v + grad_weight * g (default: beta and 1 - beta); with
+    ``lr_inside`` the learning rate multiplies the gradient inside the velocity instead.
+    """
+    keep = beta if keep is None else keep
+    grad_weight = (1 - beta) if grad_weight is None else grad_weight
+    v_new = keep * v + (lr if lr_inside else grad_weight) * g
+    direction = v if old_velocity else v_new
+    return w - sign * (1.0 if lr_inside else lr) * direction, v_new
+
+
+def _momentum_classic(w, v, g, lr, beta):
+    return _momentum(w, v, g, lr, beta, lr_inside=True)
+
+
+def _momentum_torch(w, v, g, lr, beta):
+    return _momentum(w, v, g, lr, beta, grad_weight=1.0)
+
+
+def _momentum_old_velocity(w, v, g, lr, beta):
+    return _momentum(w, v, g, lr, beta, old_velocity=True)
+
+
+def _momentum_uphill(w, v, g, lr, beta):
+    return _momentum(w, v, g, lr, beta, sign=-1.0)
+
+
+def _momentum_weights_swapped(w, v, g, lr, beta):
+    return _momentum(w, v, g, lr, beta, keep=1 - beta, grad_weight=beta)
 
 
 register(Exercise(
@@ -75,41 +125,55 @@ register(Exercise(
     ],
     compare=_tuple_compare(["w_new", "v_new"]),
     mistakes=[
-        Mistake("classic form", lambda w, v, g, lr, beta: (w - (beta * v + lr * g), beta * v + lr * g),
+        Mistake("classic form", _momentum_classic,
                 "You used the classic form, where the velocity includes the learning rate "
                 "(v = beta v + lr grad, w = w - v). This exercise asks for the EMA form: the "
                 "velocity averages the gradients with weights beta and (1 - beta), and lr "
                 "multiplies it in the update of w."),
-        Mistake("torch form", lambda w, v, g, lr, beta: (w - lr * (beta * v + g), beta * v + g),
-                "You used torch's form (v = beta v + grad). The EMA form weights the new gradient "
-                "by (1 - beta), so that v stays an average of gradients."),
-        Mistake("old velocity", lambda w, v, g, lr, beta: (w - lr * v, beta * v + (1 - beta) * g),
+        Mistake("torch form", _momentum_torch,
+                "You used torch's form (v = beta v + grad). The EMA form weights the new "
+                "gradient by (1 - beta), so that v stays an average of gradients."),
+        Mistake("old velocity", _momentum_old_velocity,
                 "Your v_new is right, but w moved along the old velocity. Update v first, then "
                 "step w with the new velocity."),
-        Mistake("wrong sign", lambda w, v, g, lr, beta: (w + lr * (beta * v + (1 - beta) * g),
-                                                         beta * v + (1 - beta) * g),
-                "Your w moves uphill: the velocity averages gradients, so the step subtracts it."),
-        Mistake("weights swapped", lambda w, v, g, lr, beta: (w - lr * ((1 - beta) * v + beta * g),
-                                                              (1 - beta) * v + beta * g),
+        Mistake("wrong sign", _momentum_uphill,
+                "Your w moves uphill: the velocity averages gradients, so the step subtracts "
+                "it."),
+        Mistake("weights swapped", _momentum_weights_swapped,
                 "The weights of the average are swapped: beta belongs to the old velocity "
                 "(the memory), (1 - beta) to the new gradient."),
+        _swapped(sol.momentum_step, ("w_new", "v_new")),
     ],
     forbid_mutation=True,
 ))
 
 
-# --------------------------------------------------------------------------- nesterov_step
+# ------------------------------------------------------------------------------------ nesterov_step
 def _nesterov_cases(rng):
     for n in (1, 5, 10):
         yield Case((_vec(rng, n), _vec(rng, n), _vec(rng, n), float(rng.uniform(0.01, 0.5)),
                     float(rng.uniform(0.5, 0.99))), label=f"a random {n}-dimensional step")
-    yield Case((rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3)),
-                0.1, 0.8), label="matrix-shaped parameters")
+    yield Case(_matrices(rng, (2, 3)) + (0.1, 0.8), label="matrix-shaped parameters")
 
 
 def _heavy_ball(w, b, g, lr, mu):
     b_new = mu * b + g
     return w - lr * b_new, b_new
+
+
+def _nesterov_without_gradient(w, b, g, lr, mu):
+    b_new = mu * b + g
+    return w - lr * mu * b_new, b_new
+
+
+def _nesterov_uphill(w, b, g, lr, mu):
+    b_new = mu * b + g
+    return w + lr * (g + mu * b_new), b_new
+
+
+def _nesterov_dampened(w, b, g, lr, mu):
+    b_new = mu * b + (1 - mu) * g
+    return w - lr * (g + mu * b_new), b_new
 
 
 register(Exercise(
@@ -118,8 +182,8 @@ register(Exercise(
     reference=sol.nesterov_step,
     what="the pair (w_new, b_new) of b_new = momentum b + grad, "
          "w_new = w - lr (grad + momentum b_new) for random vectors, matrix-shaped parameters, "
-         "the first step (b = 0), a zero gradient and large values; w and b must not be changed "
-         "in place.",
+         "the first step (b = 0), a zero gradient and large values; w and b must not be "
+         "changed in place.",
     cases=_nesterov_cases,
     edge_cases=[
         Case((np.array([2.0, -1.0]), np.zeros(2), np.array([1.0, 0.5]), 0.1, 0.9),
@@ -134,28 +198,57 @@ register(Exercise(
         Mistake("heavy ball", _heavy_ball,
                 "This is the heavy-ball (plain momentum) step: w moves along the buffer alone. "
                 "Nesterov's step looks ahead: it moves along grad + momentum * b_new."),
-        Mistake("gradient term dropped", lambda w, b, g, lr, mu: (w - lr * mu * (mu * b + g), mu * b + g),
+        Mistake("gradient term dropped", _nesterov_without_gradient,
                 "Your b_new is right, but the step of w lacks the gradient itself: Nesterov's "
                 "direction is the current gradient plus the look-ahead term momentum * b_new."),
-        Mistake("wrong sign", lambda w, b, g, lr, mu: (w + lr * (g + mu * (mu * b + g)), mu * b + g),
+        Mistake("wrong sign", _nesterov_uphill,
                 "Your w moves uphill: the step subtracts lr * (grad + momentum * b_new)."),
-        Mistake("dampened buffer", lambda w, b, g, lr, mu: (w - lr * (g + mu * (mu * b + (1 - mu) * g)),
-                                                            mu * b + (1 - mu) * g),
-                "You averaged the buffer (b_new = momentum b + (1 - momentum) grad). In torch's "
-                "form the new gradient enters the buffer with weight 1."),
+        Mistake("dampened buffer", _nesterov_dampened,
+                "You averaged the buffer (b_new = momentum b + (1 - momentum) grad). In "
+                "torch's form the new gradient enters the buffer with weight 1."),
+        _swapped(sol.nesterov_step, ("w_new", "b_new")),
     ],
     forbid_mutation=True,
 ))
 
 
-# --------------------------------------------------------------------------- rmsprop_step
+# ------------------------------------------------------------------------------------- rmsprop_step
 def _rmsprop_cases(rng):
     for n, eps in ((3, 1e-8), (6, 1e-3), (10, 0.05)):
-        yield Case((_vec(rng, n), np.abs(_vec(rng, n)), _vec(rng, n), float(rng.uniform(0.001, 0.1)),
-                    float(rng.uniform(0.8, 0.999)), eps),
+        yield Case((_vec(rng, n), np.abs(_vec(rng, n)), _vec(rng, n),
+                    float(rng.uniform(0.001, 0.1)), float(rng.uniform(0.8, 0.999)), eps),
                    label=f"a random {n}-dimensional step with eps = {eps:g}")
     yield Case((_vec(rng, 4), np.abs(_vec(rng, 4, 1e-8)), _vec(rng, 4, 1e-4), 0.01, 0.9, 1e-8),
                label="tiny gradients, comparable to eps")
+
+
+def _rmsprop(w, v, g, lr, beta, eps, *, eps_inside=False, root=True, old_v=False,
+             weights_swapped=False):
+    """An RMSprop step with one typical mistake switched on by the keywords."""
+    keep = 1 - beta if weights_swapped else beta
+    v_new = keep * v + (1 - keep) * g ** 2
+    scale = v if old_v else v_new
+    if eps_inside:
+        denominator = np.sqrt(scale + eps)
+    else:
+        denominator = (np.sqrt(scale) if root else scale) + eps
+    return w - lr * g / denominator, v_new
+
+
+def _rmsprop_eps_inside(w, v, g, lr, beta, eps):
+    return _rmsprop(w, v, g, lr, beta, eps, eps_inside=True)
+
+
+def _rmsprop_no_root(w, v, g, lr, beta, eps):
+    return _rmsprop(w, v, g, lr, beta, eps, root=False)
+
+
+def _rmsprop_old_v(w, v, g, lr, beta, eps):
+    return _rmsprop(w, v, g, lr, beta, eps, old_v=True)
+
+
+def _rmsprop_weights_swapped(w, v, g, lr, beta, eps):
+    return _rmsprop(w, v, g, lr, beta, eps, weights_swapped=True)
 
 
 register(Exercise(
@@ -172,33 +265,30 @@ register(Exercise(
              label="the first step, from v = 0"),
         Case((np.array([1.0, -1.0]), np.array([0.5, 2.0]), np.zeros(2), 0.01, 0.9, 1e-8),
              label="a zero gradient"),
-        Case((np.array([1e6, -3e6]), np.array([1e16, 4e14]), np.array([2e8, -1e7]), 0.001, 0.99, 1e-8),
-             label="large values"),
+        Case((np.array([1e6, -3e6]), np.array([1e16, 4e14]), np.array([2e8, -1e7]), 0.001, 0.99,
+              1e-8), label="large values"),
     ],
     compare=_tuple_compare(["w_new", "v_new"]),
     mistakes=[
-        Mistake("eps inside", lambda w, v, g, lr, beta, eps: (
-            w - lr * g / np.sqrt(beta * v + (1 - beta) * g ** 2 + eps), beta * v + (1 - beta) * g ** 2),
+        Mistake("eps inside", _rmsprop_eps_inside,
                 "You put eps inside the square root, sqrt(v_new + eps). This exercise asks for "
                 "the form of torch and Adam, with eps added after the root."),
-        Mistake("no root", lambda w, v, g, lr, beta, eps: (
-            w - lr * g / (beta * v + (1 - beta) * g ** 2 + eps), beta * v + (1 - beta) * g ** 2),
+        Mistake("no root", _rmsprop_no_root,
                 "You divided by v_new itself. v_new averages squared gradients; divide by its "
                 "square root, which has the units of a gradient."),
-        Mistake("old v", lambda w, v, g, lr, beta, eps: (
-            w - lr * g / (np.sqrt(v) + eps), beta * v + (1 - beta) * g ** 2),
-                "Your v_new is right, but the step of w divided by the root of the old v. Update "
-                "v first, then use v_new in the step."),
-        Mistake("weights swapped", lambda w, v, g, lr, beta, eps: (
-            w - lr * g / (np.sqrt((1 - beta) * v + beta * g ** 2) + eps), (1 - beta) * v + beta * g ** 2),
-                "The weights of the average are swapped: beta multiplies the old v, (1 - beta) "
-                "the new squared gradient."),
+        Mistake("old v", _rmsprop_old_v,
+                "Your v_new is right, but the step of w divided by the root of the old v. "
+                "Update v first, then use v_new in the step."),
+        Mistake("weights swapped", _rmsprop_weights_swapped,
+                "The weights of the average are swapped: beta multiplies the old v, "
+                "(1 - beta) the new squared gradient."),
+        _swapped(sol.rmsprop_step, ("w_new", "v_new")),
     ],
     forbid_mutation=True,
 ))
 
 
-# --------------------------------------------------------------------------- adam_step
+# ---------------------------------------------------------------------------------------- adam_step
 def _adam_cases(rng):
     for n, t, eps in ((3, 2, 1e-8), (7, 5, 1e-3), (4, 30, 0.05)):
         yield Case((_vec(rng, n), _vec(rng, n, 0.5), np.abs(_vec(rng, n)), _vec(rng, n), t,
@@ -209,11 +299,15 @@ def _adam_cases(rng):
                label="random betas")
 
 
-def _adam_wrong(*, bias=True, shift=0, eps_inside=False, root=True, square_after=False):
+def _adam_wrong(*, bias=True, shift=0, eps_inside=False, root=True, square_after=False,
+                corrected_state=False):
     """Adam steps with one typical mistake switched on."""
     def step(w, m, v, g, t, lr, beta1, beta2, eps):
         m_new = beta1 * m + (1 - beta1) * g
-        v_new = beta2 * v + ((1 - beta2) * g) ** 2 if square_after else beta2 * v + (1 - beta2) * g ** 2
+        if square_after:
+            v_new = beta2 * v + ((1 - beta2) * g) ** 2
+        else:
+            v_new = beta2 * v + (1 - beta2) * g ** 2
         k = t + shift
         m_hat = m_new / (1 - beta1 ** k) if bias else m_new
         v_hat = v_new / (1 - beta2 ** k) if bias else v_new
@@ -221,7 +315,8 @@ def _adam_wrong(*, bias=True, shift=0, eps_inside=False, root=True, square_after
             denominator = np.sqrt(v_hat + eps)
         else:
             denominator = (np.sqrt(v_hat) if root else v_hat) + eps
-        return w - lr * m_hat / denominator, m_new, v_new
+        w_new = w - lr * m_hat / denominator
+        return (w_new, m_hat, v_hat) if corrected_state else (w_new, m_new, v_new)
     return step
 
 
@@ -235,12 +330,12 @@ register(Exercise(
          "inputs must not be changed in place.",
     cases=_adam_cases,
     edge_cases=[
-        Case((np.array([1.0, -2.0, 0.5]), np.zeros(3), np.zeros(3), np.array([0.3, -4.0, 1e-3]), 1,
-              0.01, 0.9, 0.999, 1e-8), label="the first step, from m = v = 0"),
-        Case((np.array([1.0, -2.0]), np.array([0.2, -0.1]), np.array([0.04, 0.01]), np.zeros(2), 4,
-              0.01, 0.9, 0.999, 1e-8), label="a zero gradient"),
-        Case((np.array([1e7, -4e7]), np.array([1e8, 2e8]), np.array([1e16, 5e16]), np.array([3e8, -1e8]),
-              10, 0.001, 0.9, 0.999, 1e-8), label="large values"),
+        Case((np.array([1.0, -2.0, 0.5]), np.zeros(3), np.zeros(3), np.array([0.3, -4.0, 1e-3]),
+              1, 0.01, 0.9, 0.999, 1e-8), label="the first step, from m = v = 0"),
+        Case((np.array([1.0, -2.0]), np.array([0.2, -0.1]), np.array([0.04, 0.01]), np.zeros(2),
+              4, 0.01, 0.9, 0.999, 1e-8), label="a zero gradient"),
+        Case((np.array([1e7, -4e7]), np.array([1e8, 2e8]), np.array([1e16, 5e16]),
+              np.array([3e8, -1e8]), 10, 0.001, 0.9, 0.999, 1e-8), label="large values"),
     ],
     compare=_tuple_compare(["w_new", "m_new", "v_new"]),
     mistakes=[
@@ -248,21 +343,27 @@ register(Exercise(
                 "Your step has no bias correction: m and v start at zero, so divide them by "
                 "(1 - beta1^t) and (1 - beta2^t) before the update."),
         Mistake("t off by one", _adam_wrong(shift=1),
-                "The bias correction uses the wrong power: t is already the number of this step "
-                "(1 for the first step), so use beta^t, not beta^(t + 1)."),
+                "The bias correction uses the wrong power: t is already the number of this "
+                "step (1 for the first step), so use beta^t, not beta^(t + 1)."),
         Mistake("eps inside", _adam_wrong(eps_inside=True),
-                "You put eps inside the square root. Adam adds eps after the root: sqrt(v_hat) + eps."),
+                "You put eps inside the square root. Adam adds eps after the root: "
+                "sqrt(v_hat) + eps."),
         Mistake("no root", _adam_wrong(root=False),
-                "You divided by v_hat itself: the denominator is the square root of v_hat (plus eps)."),
+                "You divided by v_hat itself: the denominator is the square root of v_hat "
+                "(plus eps)."),
         Mistake("squared after weighting", _adam_wrong(square_after=True),
-                "Your v_new squares (1 - beta2) together with the gradient. Only the gradient is "
-                "squared: v_new = beta2 v + (1 - beta2) grad^2."),
+                "Your v_new squares (1 - beta2) together with the gradient. Only the gradient "
+                "is squared: v_new = beta2 v + (1 - beta2) grad^2."),
+        Mistake("bias-corrected state returned", _adam_wrong(corrected_state=True),
+                "Your w_new is right, but you returned the bias-corrected m_hat and v_hat as "
+                "the new state. Return the raw averages m_new and v_new: the next step needs "
+                "them, and applies its own bias correction."),
     ],
     forbid_mutation=True,
 ))
 
 
-# --------------------------------------------------------------------------- polyak_parameters
+# -------------------------------------------------------------------------------- polyak_parameters
 def _polyak_cases(rng):
     for _ in range(4):
         mu = float(rng.uniform(0.01, 2.0))
@@ -289,11 +390,12 @@ register(Exercise(
     cases=_polyak_cases,
     edge_cases=[Case((3.0, 3.0), label="L = mu (condition number 1)"),
                 Case((4e6, 1e4), label="large curvatures")],
+    output="any",
     compare=_tuple_compare(["lr", "momentum"], ["scalar", "scalar"]),
     mistakes=[
         Mistake("kappa without root", _polyak_wrong(root_kappa=False),
-                "Your momentum uses the condition number kappa itself; Polyak's formula uses its "
-                "square root, sqrt(kappa) = sqrt(L / mu)."),
+                "Your momentum uses the condition number kappa itself; Polyak's formula uses "
+                "its square root, sqrt(kappa) = sqrt(L / mu)."),
         Mistake("momentum not squared", _polyak_wrong(square_momentum=False),
                 "Your momentum is (sqrt(kappa) - 1) / (sqrt(kappa) + 1); Polyak's momentum is "
                 "the square of that ratio."),
@@ -301,6 +403,8 @@ register(Exercise(
                 "Your learning rate is the best one for plain gradient descent, 2 / (L + mu). "
                 "With momentum the best rate is 4 / (sqrt(L) + sqrt(mu))^2."),
         Mistake("denominator not squared", _polyak_wrong(lr_kind="no square"),
-                "Your learning rate divides by sqrt(L) + sqrt(mu); the denominator is its square."),
+                "Your learning rate divides by sqrt(L) + sqrt(mu); the denominator is its "
+                "square."),
+        _swapped(sol.polyak_parameters, ("lr", "momentum")),
     ],
 ))

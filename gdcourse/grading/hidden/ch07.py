@@ -3,14 +3,18 @@
 import numpy as np
 
 from ...solutions import ch07 as sol
-from ..core import Case, Exercise, Mistake, output_problem, register, values_close
+from ..exercise import Case, Exercise, Mistake, register
+from ..outputs import output_problem, values_close
+from ..sandbox import describe_type
+from ._common import Invalid
 
 
-# --------------------------------------------------------------------------- clip_by_norm
+# ------------------------------------------------------------------------------------- clip_by_norm
 def _clip_cases(rng):
     for n in (2, 5, 20):
         g = rng.standard_normal(n) * 10
-        yield Case((g, float(rng.uniform(0.5, 3.0))), label=f"a random {n}-dimensional gradient longer than max_norm")
+        yield Case((g, float(rng.uniform(0.5, 3.0))),
+                   label=f"a random {n}-dimensional gradient longer than max_norm")
     g = rng.standard_normal(4)
     yield Case((g, float(np.linalg.norm(g) * rng.uniform(1.5, 3.0))),
                label="a random gradient already shorter than max_norm")
@@ -57,49 +61,58 @@ register(Exercise(
                 Case((np.array([0.3, -0.4]), 1.0), label="a gradient shorter than max_norm"),
                 Case((np.array([3.0, 4.0]), 5.0), label="a gradient exactly as long as max_norm"),
                 Case((np.array([-7.5]), 2.0), label="a single entry"),
-                Case((np.array([3e8, -4e8, 1.2e9]), 1.0), label="huge values (an exploding gradient)")],
+                Case((np.array([3e8, -4e8, 1.2e9]), 1.0),
+                     label="huge values (an exploding gradient)")],
     mistakes=[
         Mistake("np.clip per component", _clip_mistake_componentwise,
                 "You clipped each component separately (as np.clip does). That changes the "
-                "direction of the gradient; clipping by norm shrinks the whole vector by one factor."),
+                "direction of the gradient; clipping by norm shrinks the whole vector by one "
+                "factor."),
         Mistake("always rescaled", _clip_mistake_always,
-                "Your function also lengthens short gradients. A gradient whose norm is already at "
-                "most max_norm must come back unchanged."),
+                "Your function also lengthens short gradients. A gradient whose norm is already "
+                "at most max_norm must come back unchanged."),
         Mistake("condition reversed", _clip_mistake_reversed,
-                "Your condition is the wrong way round: you rescale the short gradients and leave "
-                "the long ones alone."),
+                "Your condition is the wrong way round: you rescale the short gradients and "
+                "leave the long ones alone."),
         Mistake("squared norm", _clip_mistake_squared,
                 "You used the sum of squares where the norm belongs: the Euclidean norm is the "
                 "square root of the sum of squares."),
         Mistake("unit vector", _clip_mistake_unit,
-                "Your clipped gradients have length 1 instead of max_norm: after dividing by the "
-                "norm, multiply by max_norm."),
+                "Your clipped gradients have length 1 instead of max_norm: after dividing by "
+                "the norm, multiply by max_norm."),
     ],
     forbid_mutation=True,
 ))
 
 
 # --------------------------------------------------------------------------- standardize_train_test
+def _splits_problem(out, case) -> Invalid | None:
+    wanted = ("return a tuple (X_train_std, X_test_std) of two NumPy arrays with the shapes of "
+              "X_train and X_test.")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return Invalid(f"Your function returned {describe_type(out)}; {wanted}")
+    for part, given in zip(out, case.args):
+        if not isinstance(part, np.ndarray) or part.dtype.kind not in "iuf":
+            return Invalid(f"Your function returned {describe_type(part)} in the tuple; "
+                           f"{wanted}")
+        if part.shape != given.shape:
+            return Invalid(f"Your function returned an array of shape {part.shape} where "
+                           f"{given.shape} was expected; {wanted}")
+    return None
+
+
 def _encode_splits(answer, case):
     """Stack the two returned splits into one array, so that answers can be compared."""
     out = answer(*case.args, **case.kwargs)
-    if isinstance(out, (tuple, list)) and len(out) == 2:
-        try:
-            first, second = (np.asarray(part, dtype=float) for part in out)
-            if first.shape == case.args[0].shape and second.shape == case.args[1].shape:
-                return np.vstack([first, second])
-        except (TypeError, ValueError):
-            pass
-    return out
+    return _splits_problem(out, case) or np.vstack([part.astype(float) for part in out])
 
 
 def _compare_splits(got, expected, case):
-    if not isinstance(got, np.ndarray) or got.shape != expected.shape:
-        return ("Your function must return a tuple (X_train_std, X_test_std) of two arrays with "
-                "the shapes of X_train and X_test.")
+    if isinstance(got, Invalid):
+        return got.message
     if not np.all(np.isfinite(got)):
-        return ("Your function returned NaN or infinity. Is there a column whose standard deviation "
-                "in the training split is 0? Divide such a column by 1 instead.")
+        return ("Your function returned NaN or infinity. Is there a column whose values in the "
+                "training split are all equal? Divide such a column by 1 instead.")
     if not values_close(got, expected, 1e-9, 1e-12):
         return "Your function returned wrong values."
     return None
@@ -114,13 +127,20 @@ def _scaled_data(rng, m, n):
 def _standardize_cases(rng):
     for m_train, m_test, n in ((20, 8, 3), (50, 20, 6), (7, 3, 2)):
         X = _scaled_data(rng, m_train + m_test, n)
-        yield Case((X[:m_train], X[m_train:]), label=f"{m_train} training and {m_test} test rows with "
-                                                     f"{n} features of very different scales")
+        yield Case((X[:m_train], X[m_train:]),
+                   label=f"{m_train} training and {m_test} test rows with {n} features of very "
+                         f"different scales")
+    X = _scaled_data(rng, 6 + 2, 2)
+    X[:, 0] = 0.1
+    yield Case((X[:6], X[6:]), label="a training column whose values all equal 0.1 (np.std "
+                                     "gives about 1e-17 for it, not 0)")
 
 
-def _split_stats(X, ddof=0):
+def _split_stats(X, ddof=0, constant_if=None):
+    """Mean and standard deviation of every column (1 for a constant column)."""
     std = X.std(axis=0, ddof=ddof)
-    return X.mean(axis=0), np.where(std > 0, std, 1.0)
+    constant = np.ptp(X, axis=0) == 0 if constant_if is None else constant_if(std)
+    return X.mean(axis=0), np.where(constant, 1.0, std)
 
 
 def _std_mistake_own_stats(X_train, X_test):
@@ -150,6 +170,11 @@ def _std_mistake_one_pass(X_train, X_test):
     return (X_train - mean) / std, (X_test - mean) / std
 
 
+def _std_mistake_positive_std(X_train, X_test):
+    mean, std = _split_stats(X_train, constant_if=lambda std: std == 0)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
 _OFFSET = np.random.default_rng(7).standard_normal((12, 2)) * 3.0 + 1e5
 
 register(Exercise(
@@ -157,35 +182,45 @@ register(Exercise(
     title="Standardising without leaking the test set",
     reference=sol.standardize_train_test,
     what="both standardised splits for random data with features of very different scales, one "
-         "feature, a single test row, a column that is constant in the training split, and "
-         "features with a large offset (mean 1e5); statistics from the training split only.",
+         "feature, a single test row, columns that are constant in the training split (one of "
+         "them 0.1, whose computed standard deviation is not exactly 0), and features with a "
+         "large offset (mean 1e5); statistics from the training split only.",
     output="any",
     run=_encode_splits,
     compare=_compare_splits,
     cases=_standardize_cases,
-    edge_cases=[Case((np.array([[1.0], [2.0], [4.0], [9.0]]), np.array([[3.0], [-1.0]])), label="one feature"),
+    edge_cases=[Case((np.array([[1.0], [2.0], [4.0], [9.0]]), np.array([[3.0], [-1.0]])),
+                     label="one feature"),
                 Case((np.array([[1.0, 10.0], [3.0, 20.0], [8.0, 60.0]]), np.array([[2.0, 15.0]])),
                      label="a single test row"),
-                Case((np.array([[5.0, 1.0], [5.0, 2.0], [5.0, 6.0]]), np.array([[5.0, 0.0], [7.0, 3.0]])),
+                Case((np.array([[5.0, 1.0], [5.0, 2.0], [5.0, 6.0]]),
+                      np.array([[5.0, 0.0], [7.0, 3.0]])),
                      label="a column that is constant in the training split"),
-                Case((_OFFSET[:9], _OFFSET[9:]), label="features with a large offset (mean 1e5, spread 3)")],
+                Case((_OFFSET[:9], _OFFSET[9:]),
+                     label="features with a large offset (mean 1e5, spread 3)")],
     mistakes=[
         Mistake("test statistics for the test split", _std_mistake_own_stats,
-                "You standardised the test split with its own mean and standard deviation. The test "
-                "split must be transformed with the statistics of the training split, exactly like "
-                "new data arriving after training."),
+                "You standardised the test split with its own mean and standard deviation. The "
+                "test split must be transformed with the statistics of the training split, "
+                "exactly like new data arriving after training."),
         Mistake("statistics of all the data", _std_mistake_all_data,
-                "Your statistics include the test rows (this leaks the test set into training). "
-                "Compute the mean and standard deviation from X_train alone."),
+                "Your statistics include the test rows (this leaks the test set into "
+                "training). Compute the mean and standard deviation from X_train alone."),
         Mistake("divided by the variance", _std_mistake_variance,
-                "You divided by the variance. Standardising divides by the standard deviation, the "
-                "square root of the variance."),
+                "You divided by the variance. Standardising divides by the standard deviation, "
+                "the square root of the variance."),
         Mistake("sample standard deviation", _std_mistake_ddof,
-                "You used the sample standard deviation (ddof=1). Use np.std's default, ddof=0, as "
-                "scikit-learn's StandardScaler does."),
+                "You used the sample standard deviation (ddof=1). Use np.std's default, "
+                "ddof=0, as scikit-learn's StandardScaler does."),
         Mistake("one-pass variance", _std_mistake_one_pass,
-                "Your results lose digits when a feature has a large mean: mean(x**2) - mean(x)**2 "
-                "subtracts two huge, almost equal numbers. Subtract the mean first (as np.std does)."),
+                "Your results lose digits when a feature has a large mean: mean(x**2) - "
+                "mean(x)**2 subtracts two huge, almost equal numbers. Subtract the mean first "
+                "(as np.std does)."),
+        Mistake("constant column found by std > 0", _std_mistake_positive_std,
+                "A column whose training values are all equal can get a standard deviation of "
+                "about 1e-17 instead of 0 (the mean is rounded), and dividing by it blows the "
+                "column up. Recognise a constant column by its values (np.ptp(X_train, "
+                "axis=0) == 0), not by std > 0."),
     ],
     forbid_mutation=True,
 ))
@@ -203,17 +238,26 @@ def _compare_loss(got, expected, case):
     return None
 
 
-# --------------------------------------------------------------------------- log_sum_exp
+# -------------------------------------------------------------------------------------- log_sum_exp
 def _lse_cases(rng):
     yield Case((rng.standard_normal(5),), label="5 random numbers of order one")
     for n in (10, 30):
         yield Case((rng.standard_normal(n) * 1000.0,), label=f"{n} random numbers in the thousands")
-    yield Case((rng.uniform(700.0, 720.0, 6),), label="6 numbers just around the overflow limit of exp")
+    yield Case((rng.uniform(700.0, 720.0, 6),),
+               label="6 numbers just around the overflow limit of exp")
 
 
 def _lse_mistake_naive(z):
     with np.errstate(over="ignore", divide="ignore"):
         return float(np.log(np.sum(np.exp(z))))
+
+
+def _lse_mistake_no_max_back(z):
+    return float(np.log(np.sum(np.exp(z - np.max(z)))))
+
+
+def _lse_mistake_max_only(z):
+    return float(np.max(z))
 
 
 def _lse_mistake_mean_shift(z):
@@ -234,20 +278,21 @@ register(Exercise(
     cases=_lse_cases,
     edge_cases=[Case((np.array([1e4]),), label="a single entry of 10000"),
                 Case((np.full(4, -1000.0),), label="four entries equal to -1000"),
-                Case((np.array([1000.0, 1000.0, 999.0]),), label="three large, nearly equal entries"),
+                Case((np.array([1000.0, 1000.0, 999.0]),),
+                     label="three large, nearly equal entries"),
                 Case((np.array([800.0, -800.0]),), label="two entries of opposite sign, far apart"),
                 Case((np.zeros(2),), label="two zeros")],
     mistakes=[
         Mistake("naive formula", _lse_mistake_naive,
-                "np.exp overflows above about 709 (and underflows to 0 below about -745). Subtract the "
-                "largest entry before exponentiating, and add it back afterwards."),
-        Mistake("forgot to add the maximum back", lambda z: float(np.log(np.sum(np.exp(z - np.max(z))))),
+                "np.exp overflows above about 709 (and underflows to 0 below about -745). "
+                "Subtract the largest entry before exponentiating, and add it back afterwards."),
+        Mistake("forgot to add the maximum back", _lse_mistake_no_max_back,
                 "You subtracted the maximum m inside the exponential but did not add it back: "
                 "log(sum(exp(z))) = m + log(sum(exp(z - m)))."),
         Mistake("shifted by the mean", _lse_mistake_mean_shift,
                 "Shifting by the mean does not protect against overflow when the entries are far "
                 "apart: shift by the largest entry, so that every exponent is at most 0."),
-        Mistake("maximum only", lambda z: float(np.max(z)),
+        Mistake("maximum only", _lse_mistake_max_only,
                 "The maximum alone is only an approximation: add log(sum(exp(z - m))), which lies "
                 "between 0 and log(n)."),
     ],
@@ -255,7 +300,7 @@ register(Exercise(
 ))
 
 
-# --------------------------------------------------------------------------- stable_logistic_loss
+# ----------------------------------------------------------------------------- stable_logistic_loss
 def _labels(rng, m):
     return rng.integers(0, 2, m).astype(float)
 
@@ -271,6 +316,22 @@ def _loss_cases(rng):
 
 def _softplus(z):
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _loss_mistake_sum(z, y):
+    return float(np.sum(_softplus(z) - y * z))
+
+
+def _loss_mistake_sign(z, y):
+    return float(np.mean(_softplus(z) + y * z))
+
+
+def _loss_mistake_no_log1p(z, y):
+    return float(np.mean(np.maximum(z, 0) - y * z))
+
+
+def _loss_mistake_labels_swapped(z, y):
+    return float(np.mean(_softplus(z) - (1 - y) * z))
 
 
 def _loss_mistake_naive(z, y):
@@ -297,39 +358,24 @@ register(Exercise(
         Mistake("naive formula", _loss_mistake_naive,
                 "np.log(1 + np.exp(z)) overflows for scores above about 709. Rewrite "
                 "log(1 + e^z) as max(z, 0) + log1p(exp(-|z|)), whose exponent is never positive."),
-        Mistake("sum instead of mean", lambda z, y: float(np.sum(_softplus(z) - y * z)),
-                "You summed over the samples; the loss is the mean, so divide by the number of samples."),
-        Mistake("wrong sign", lambda z, y: float(np.mean(_softplus(z) + y * z)),
+        Mistake("sum instead of mean", _loss_mistake_sum,
+                "You summed over the samples; the loss is the mean, so divide by the number of "
+                "samples."),
+        Mistake("wrong sign", _loss_mistake_sign,
                 "Check the sign of the y * z term: the loss of a sample is log(1 + e^z) - y z."),
-        Mistake("dropped the log1p term", lambda z, y: float(np.mean(np.maximum(z, 0) - y * z)),
-                "You kept only max(z, 0): the stable softplus also needs the term log1p(exp(-|z|)), "
-                "which matters most near z = 0."),
-        Mistake("labels swapped", lambda z, y: float(np.mean(_softplus(z) - (1 - y) * z)),
-                "Your loss rewards the wrong class: the term -y z belongs to label 1, so that a large "
-                "positive score costs little when y = 1."),
+        Mistake("dropped the log1p term", _loss_mistake_no_log1p,
+                "You kept only max(z, 0): the stable softplus also needs the term "
+                "log1p(exp(-|z|)), which matters most near z = 0."),
+        Mistake("labels swapped", _loss_mistake_labels_swapped,
+                "Your loss rewards the wrong class: the term -y z belongs to label 1, so that a "
+                "large positive score costs little when y = 1."),
     ],
     forbid_mutation=True,
 ))
 
 
-# --------------------------------------------------------------------------- diagnose_run
+# ------------------------------------------------------------------------------------- diagnose_run
 LABELS = ("nan", "diverging", "oscillating", "too slow", "converging")
-
-
-def _encode_label(answer, case):
-    """The index of the returned label in LABELS (-1 for anything else)."""
-    label = answer(*case.args, **case.kwargs)
-    return float(LABELS.index(label)) if isinstance(label, str) and label in LABELS else -1.0
-
-
-def _compare_label(got, expected, case):
-    if got == -1.0:
-        return ("Your function returned something that is not one of the five labels 'nan', "
-                "'diverging', 'oscillating', 'too slow', 'converging' (lower case, one space in "
-                "'too slow').")
-    if got != expected:
-        return "Your function returned the wrong label."
-    return None
 
 
 def _quadratic_run(rng, lr_factor, steps, momentum=0.0):
@@ -345,7 +391,8 @@ def _quadratic_run(rng, lr_factor, steps, momentum=0.0):
 
 
 def _label_cases(rng):
-    yield Case((_quadratic_run(rng, float(rng.uniform(2.1, 2.5)), 40),), label="a run with a learning rate above 2/L")
+    yield Case((_quadratic_run(rng, float(rng.uniform(2.1, 2.5)), 40),),
+               label="a run with a learning rate above 2/L")
     yield Case((_quadratic_run(rng, 1.0, 60),), label="a run with the learning rate 1/L")
     yield Case((_quadratic_run(rng, 0.95, 80, momentum=0.9),), label="a run with heavy momentum")
     yield Case((_quadratic_run(rng, 0.002, 100),), label="a run with a tiny learning rate")
@@ -399,12 +446,12 @@ register(Exercise(
          "momentum, a run that blew up) and of hand-made curves: a NaN or an infinity, a peak "
          "above the start that comes back down, a flat curve, a straight-line decrease, curves "
          "exactly at the 25 % thresholds, and a run of a single step.",
-    output="any",
-    run=_encode_label,
-    compare=_compare_label,
+    output="choice",
+    choices=LABELS,
     cases=_label_cases,
     edge_cases=[Case((np.array([1.0, 2.0, 4.0, np.nan]),), label="a curve ending in NaN"),
-                Case((np.array([3.0, 2.0, np.inf, 1.0]),), label="a curve with an infinity in the middle"),
+                Case((np.array([3.0, 2.0, np.inf, 1.0]),),
+                     label="a curve with an infinity in the middle"),
                 Case((np.array([1.0, 1.5, 0.8, 1.2, 0.6, 0.9, 0.4]),),
                      label="a curve that peaks above its start and ends below it"),
                 Case((1.1 ** np.arange(30.0),), label="a curve that grows at every step"),

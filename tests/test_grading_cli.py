@@ -1,0 +1,112 @@
+"""`python -m gdcourse.grading NOTEBOOK`: a notebook the way learners leave them.
+
+One notebook holds everything that used to go wrong: a cell that never finishes (its loop
+swallows even the kernel's interrupt), an exercise whose check was deleted, a wrong answer, and
+an answer that hangs inside `check`.  The command must survive, grade every exercise of the
+chapter, say what is wrong with each, exit with 1, and print no kernel warnings.
+"""
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gdcourse.grading import get, reference
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NEVER_ENDS = """\
+while True:          # even KeyboardInterrupt is swallowed: the kernel must be replaced
+    try:
+        pass
+    except:
+        pass
+"""
+
+HANGS_IN_CHECK = """\
+def parabola_descent(w0, lr, n_steps):
+    path = [w0]
+    while True:
+        try:
+            path.append(path[-1] - lr * 2 * (path[-1] - 3))
+        except:
+            pass
+"""
+
+
+def learners_notebook(tmp_path) -> Path:
+    nb = nbformat.read(ROOT / "book" / "01_basics.ipynb", as_version=4)
+    for cell in nb.cells:
+        if "exercise-stub" in cell.get("metadata", {}).get("tags", []):
+            name = cell.source.split("def ", 1)[1].split("(", 1)[0]
+            cell.source = inspect.getsource(reference(f"ch01.{name}"))
+            if name == "gd_step":
+                cell.source = cell.source.replace("w - lr * grad", "w + lr * grad")
+            if name == "parabola_descent":
+                cell.source = HANGS_IN_CHECK
+    nb.cells = [c for c in nb.cells if 'check("ch01.mse_loss"' not in c.source]
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells.insert(first_code + 2, nbformat.v4.new_code_cell(NEVER_ENDS))
+    path = tmp_path / "01_basics.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("cli")
+    progress = tmp_path / "progress.json"
+    env = {**os.environ, "GDCOURSE_PROGRESS_FILE": str(progress)}
+    done = subprocess.run([sys.executable, "-m", "gdcourse.grading",
+                           str(learners_notebook(tmp_path)), "--timeout", "15"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
+    return done, progress
+
+
+def test_the_command_survives_a_cell_that_never_finishes(graded):
+    done, _ = graded
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "  code cell 3 (while True:" in done.stdout
+    assert ") did not finish in 15 s: it was skipped, and the notebook run again without it" \
+        in done.stdout
+
+
+def test_every_exercise_of_the_chapter_is_reported_and_the_exit_code_says_so(graded):
+    done, _ = graded
+    assert done.returncode == 1
+    assert "2 of 5 exercises passed" in done.stdout
+    assert "○ not attempted  ch01.mse_loss" in done.stdout
+    assert 'Not graded: there is no check("ch01.mse_loss", ...) in this notebook.' in done.stdout
+
+
+def test_each_failure_says_what_is_wrong_and_gives_the_hint(graded):
+    done, _ = graded
+    gd_step = get("ch01.gd_step").mistakes[0].hint
+    assert "✗ failed         ch01.gd_step" in done.stdout
+    assert "Your function returned a wrong value." in done.stdout
+    assert f"Hint: {gd_step}" in done.stdout
+
+
+def test_an_answer_that_hangs_gets_the_same_message_as_in_jupyter(graded):
+    done, _ = graded
+    assert "✗ failed         ch01.parabola_descent" in done.stdout
+    assert "Your function did not finish in 2 s on " in done.stdout
+
+
+def test_no_kernel_warnings_are_printed(graded):
+    done, _ = graded
+    assert done.stderr == ""
+    assert "WARNING" not in done.stdout and "IPKernelApp" not in done.stdout
+
+
+def test_the_results_reach_the_learners_progress_file(graded):
+    _, progress = graded
+    records = json.loads(progress.read_text())["exercises"]
+    assert records["ch01.quadratic_grad"]["status"] == "passed"
+    assert records["ch01.gd_step"]["status"] == "failed" and records["ch01.gd_step"]["hint"]
+    assert "ch01.mse_loss" not in records
