@@ -84,8 +84,8 @@ DECAY = Real(low=0.0, high=1.0, high_open=True)  # in [0, 1): an average that fo
 
 
 def _as_float_array(value, name):
-    array = np.asarray(value)
-    if not np.issubdtype(array.dtype, np.floating):
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    if array.dtype.kind != "f":                          # float16 ... longdouble
         raise ValueError(f"{name} must be an array of floats, got dtype {array.dtype} "
                          f"(convert it with .astype(float))")
     return array
@@ -180,7 +180,8 @@ class Optimizer:
         if not isinstance(params, np.ndarray):
             raise ValueError(f"step_ updates params in place, so params must be a NumPy "
                              f"array, got {type(params).__name__} (use step instead)")
-        if not (params.flags.writeable and params.flags.c_contiguous):
+        flags = params.flags
+        if not (flags.writeable and flags.c_contiguous):
             raise ValueError("step_ updates params in place, so params must be a writeable, "
                              "C-contiguous array (pass a copy, or use step instead)")
         if np.may_share_memory(params, grad):
@@ -198,8 +199,8 @@ class Optimizer:
         if self._shape_dtype is None:
             self._shape_dtype = params.shape, params.dtype
             self.state = self.init(params)
-        elif (params.shape, params.dtype) != self._shape_dtype:
-            shape, dtype = self._shape_dtype
+        shape, dtype = self._shape_dtype
+        if params.shape != shape or params.dtype != dtype:
             raise ValueError(
                 f"params has shape {params.shape} and dtype {params.dtype}, but this "
                 f"optimizer was used with shape {shape} and dtype {dtype}; "
@@ -278,6 +279,12 @@ class SGD(Optimizer):
             b = mu * state["b"] + (1 - self.dampening) * g
         d = g + mu * b if self.nesterov else b
         return params - lr * d, {"b": b}
+
+    def _update_(self, params, grad, t, lr):
+        if self.momentum or self.weight_decay:
+            super()._update_(params, grad, t, lr)
+        else:                                     # plain SGD: w - lr g, as update computes it
+            np.subtract(params, lr * grad, out=params)
 
 
 class Adagrad(Optimizer):
@@ -534,10 +541,8 @@ class NAdam(Optimizer):
     ----------
     lr : float or callable, default=2e-3
         Learning rate :math:`\eta > 0`, or a schedule ``t -> lr``.
-    betas : pair of floats, default=(0.9, 0.999)
-        :math:`(\beta_1, \beta_2)`, each in :math:`[0, 1)`.
-    eps : float, default=1e-8
-        :math:`\varepsilon \ge 0`, added to the root.
+    betas, eps
+        As for :class:`Adam` (defaults ``(0.9, 0.999)`` and ``1e-8``).
     weight_decay : float, default=0.0
         L2 penalty :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda w`.
     momentum_decay : float, default=4e-3
