@@ -161,8 +161,8 @@ class Optimizer:
 
         The in-place form of :meth:`step`, as the optimizers of ``torch.optim`` work, with
         the very same numbers; the state is updated in place too.  ``params`` must be a
-        writeable, C-contiguous float array that ``grad`` does not overlap; ``grad`` is
-        not modified.
+        writeable, C-contiguous float array; ``grad`` is read before ``params`` is
+        written (it may even be ``params`` itself) and is not modified.
         """
         params, grad = self._check_inplace(params, grad)
         lr = self.current_lr
@@ -184,9 +184,6 @@ class Optimizer:
         if not (flags.writeable and flags.c_contiguous):
             raise ValueError("step_ updates params in place, so params must be a writeable, "
                              "C-contiguous array (pass a copy, or use step instead)")
-        if np.may_share_memory(params, grad):
-            raise ValueError("grad shares memory with params, which step_ overwrites; "
-                             "pass a copy of the gradient")
         return self._check(params, grad)
 
     def _check(self, params, grad):
@@ -458,9 +455,9 @@ class Adam(Optimizer):
         return w - lr * m_hat / (np.sqrt(v_hat) + self.eps), new_state
 
     def _update_(self, params, grad, t, lr):
-        if params.size < CHUNKED_FROM:
+        if params.size < CHUNKED_FROM or np.may_share_memory(params, grad):
             super()._update_(params, grad, t, lr)
-        else:
+        else:                             # grad is read chunk by chunk as params is written
             _adam_in_chunks_(self, params, grad, t, lr)
 
 
