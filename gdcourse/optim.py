@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import Flag, LearningRate, Pair, Real, lr_at, validate
+from ._validation import Flag, InvalidParameterError, LearningRate, Pair, Real, lr_at, validate
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adadelta",
            "MomentumEMA", "MomentumClassic", "RMSpropTextbook"]
@@ -86,8 +86,8 @@ DECAY = Real(low=0.0, high=1.0, high_open=True)  # in [0, 1): an average that fo
 def _as_float_array(value, name):
     array = value if type(value) is np.ndarray else np.asarray(value)
     if array.dtype.kind != "f":                          # float16 ... longdouble
-        raise ValueError(f"{name} must be an array of floats, got dtype {array.dtype} "
-                         f"(convert it with .astype(float))")
+        raise InvalidParameterError(f"{name} must be an array of floats, got dtype "
+                                    f"{array.dtype} (convert it with .astype(float))")
     return array
 
 
@@ -178,12 +178,14 @@ class Optimizer:
     def _check_inplace(self, params, grad):
         """The checks of :meth:`_check`, and that ``params`` can be updated in place."""
         if not isinstance(params, np.ndarray):
-            raise ValueError(f"step_ updates params in place, so params must be a NumPy "
-                             f"array, got {type(params).__name__} (use step instead)")
+            raise InvalidParameterError(
+                f"step_ updates params in place, so params must be a NumPy array, got "
+                f"{type(params).__name__} (use step instead)")
         flags = params.flags
         if not (flags.writeable and flags.c_contiguous):
-            raise ValueError("step_ updates params in place, so params must be a writeable, "
-                             "C-contiguous array (pass a copy, or use step instead)")
+            raise InvalidParameterError(
+                "step_ updates params in place, so params must be a writeable, "
+                "C-contiguous array (pass a copy, or use step instead)")
         return self._check(params, grad)
 
     def _check(self, params, grad):
@@ -191,14 +193,15 @@ class Optimizer:
         params = _as_float_array(params, "params")
         grad = _as_float_array(grad, "grad")
         if grad.shape != params.shape or grad.dtype != params.dtype:
-            raise ValueError(f"grad has shape {grad.shape} and dtype {grad.dtype}, but params "
-                             f"has shape {params.shape} and dtype {params.dtype}; they must match")
+            raise InvalidParameterError(
+                f"grad has shape {grad.shape} and dtype {grad.dtype}, but params has shape "
+                f"{params.shape} and dtype {params.dtype}; they must match")
         if self._shape_dtype is None:
             self._shape_dtype = params.shape, params.dtype
             self.state = self.init(params)
         shape, dtype = self._shape_dtype
         if params.shape != shape or params.dtype != dtype:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"params has shape {params.shape} and dtype {params.dtype}, but this "
                 f"optimizer was used with shape {shape} and dtype {dtype}; "
                 f"call reset() before optimizing other parameters")
@@ -259,7 +262,8 @@ class SGD(Optimizer):
         super().__init__(lr=lr, momentum=momentum, dampening=dampening,
                          weight_decay=weight_decay, nesterov=nesterov)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
+            raise InvalidParameterError(
+                "nesterov=True requires momentum > 0 and dampening = 0")
 
     def init(self, params):
         return {"b": _zeros(params)} if self.momentum else {}
