@@ -1,21 +1,25 @@
-"""Time one Adam step on 10**7 float64 parameters: gdcourse.optim.Adam against torch.
+"""Time one in-place Adam step: gdcourse's ``Adam.step_`` against torch's foreach Adam.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_adam.py [--n 10000000] [--steps 10] [--threads 1]
+    .venv/bin/python benchmarks/bench_adam.py [--sizes 10000 100000 1000000 10000000]
+                                              [--steps 10] [--threads 1]
 
-Three numbers, each the median over ``--steps`` rounds after warm-up (every round
-times each of the three once, so that they share the machine's load):
+For each size N (float64 parameters), the median over ``--steps`` rounds after warm-up
+(every round times each contender once, so that they share the machine's load) of:
 
-* gdcourse: ``w = opt.step(w, g)`` with :class:`gdcourse.optim.Adam`, whose every result
-  is a new array; in this loop the caller drops each result one step later, so the
-  optimizer writes step ``k + 2`` into the array of step ``k`` (no allocation, no page
-  faults) and the script prints how many distinct arrays all the steps returned (2);
-* torch: ``torch.optim.Adam(foreach=True).step()`` on the same data, with
+* ``step_``: ``opt.step_(w, g)`` with :class:`gdcourse.optim.Adam`, which updates ``w``
+  and the moments in place, as torch does; from ``optim.CHUNKED_FROM`` elements on it
+  runs the cache-blocked update ``_adam_in_chunks_``;
+* ``step``: ``w = opt.step(w, g)``, the functional form: the plain update of the book,
+  whose result and temporaries are new arrays (for comparison only);
+* torch: ``torch.optim.Adam(foreach=True).step()`` on the same data, in place, with
   ``torch.set_num_threads(--threads)`` (NumPy's element-wise operations use one thread);
 * the memory-traffic floor: an Adam step must read w, g, m, v and write w, m, v, i.e.
   7 arrays of N float64; at the bandwidth measured with ``np.copyto`` (which reads one
   array and writes one) that takes ``7 * N * 8 / bandwidth`` seconds.
+
+The ratios ``step_ / torch`` are what to compare: below 1, gdcourse is faster.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import weakref
 
 import numpy as np
 import torch
@@ -55,15 +58,19 @@ def copy_step(n):
     return lambda: np.copyto(dst, src)
 
 
-def gdcourse_step(w0, g, returned):
-    """One ``w = opt.step(w, g)``; a weak reference to each result goes to ``returned``."""
-    opt = Adam(lr=1e-3)
-    w = w0
+def in_place_step(w0, g):
+    """One ``opt.step_(w, g)``: ``w`` and the moments are updated in place."""
+    opt, w = Adam(lr=1e-3), w0.copy()
+    return lambda: opt.step_(w, g)
+
+
+def functional_step(w0, g):
+    """One ``w = opt.step(w, g)``: a new array at every step."""
+    opt, w = Adam(lr=1e-3), w0
 
     def step():
         nonlocal w
         w = opt.step(w, g)
-        returned.append(weakref.ref(w))                 # does not keep the result alive
 
     return step
 
@@ -80,35 +87,36 @@ def torch_step(w0, g):
     return step
 
 
+def measure(n, repeats):
+    rng = np.random.default_rng(0)
+    w0, g = rng.standard_normal(n), rng.standard_normal(n)
+    steps = {"copy": copy_step(n), "step_": in_place_step(w0, g),
+             "step": functional_step(w0, g), "torch": torch_step(w0, g)}
+    seconds = interleaved_medians(steps, repeats)
+    bandwidth = 2 * n * 8 / seconds["copy"]
+    seconds["floor"] = 7 * n * 8 / bandwidth
+    return seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10 ** 7, help="number of parameters")
+    parser.add_argument("--sizes", type=int, nargs="+",
+                        default=[10 ** 4, 10 ** 5, 10 ** 6, 10 ** 7], help="numbers of parameters")
     parser.add_argument("--steps", type=int, default=10, help="timed rounds (median)")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    rng = np.random.default_rng(0)
-    w0, g = rng.standard_normal(args.n), rng.standard_normal(args.n)
-    returned = []
-    steps = {"copy": copy_step(args.n), "ours": gdcourse_step(w0, g, returned),
-             "torch": torch_step(w0, g)}
-    seconds = interleaved_medians(steps, args.steps)
-    alive = {id(ref()) for ref in returned if ref() is not None}   # the optimizer still lives
-    bandwidth = 2 * args.n * 8 / seconds["copy"]
-    floor = 7 * args.n * 8 / bandwidth
-    ours, theirs = seconds["ours"], seconds["torch"]
-
-    print(f"Adam step, N = {args.n:.3g} float64, torch threads = {args.threads}, "
-          f"median of {args.steps} steps")
-    print(f"  gdcourse           {1e3 * ours:8.2f} ms/step")
-    print(f"  torch foreach      {1e3 * theirs:8.2f} ms/step")
-    print(f"  memory floor       {1e3 * floor:8.2f} ms/step  (7 x N x 8 bytes at the "
-          f"np.copyto bandwidth {bandwidth / 1e9:.1f} GB/s)")
-    print(f"  gdcourse / torch   {ours / theirs:8.2f}")
-    print(f"  gdcourse / floor   {ours / floor:8.2f}")
-    print(f"  gdcourse returned {len(returned)} results in {len(alive)} distinct arrays, "
-          f"{sum(ref() is None for ref in returned)} results freed")
+    print(f"Adam step on N float64, torch threads = {args.threads}, median of {args.steps} "
+          f"rounds (ms per step)")
+    print(f"{'N':>10} {'step_':>9} {'step':>9} {'torch':>9} {'floor':>9}"
+          f" {'step_/torch':>12} {'step_/floor':>12} {'step/torch':>11}")
+    for n in args.sizes:
+        s = measure(n, args.steps)
+        print(f"{n:>10.0e} {1e3 * s['step_']:9.3f} {1e3 * s['step']:9.3f} "
+              f"{1e3 * s['torch']:9.3f} {1e3 * s['floor']:9.3f} "
+              f"{s['step_'] / s['torch']:12.2f} {s['step_'] / s['floor']:12.2f} "
+              f"{s['step'] / s['torch']:11.2f}")
 
 
 if __name__ == "__main__":

@@ -19,15 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_number, check_positive_int, check_spd
+from ._validation import as_float_array, check_lr, check_number, check_positive_int, check_spd
 
 __all__ = ["condition_number", "linear_rate", "iterations_to_reach", "contraction_ratios",
            "EarlyStoppingHistory", "early_stopping_descent"]
 
 
 def condition_number(A) -> float:
-    r"""Condition number :math:`\kappa = \lambda_{\max}(A) / \lambda_{\min}(A)` of a symmetric
-    positive definite matrix (for example a Hessian), from its eigenvalues.
+    r"""Condition number :math:`\kappa = \lambda_{\max}(A) / \lambda_{\min}(A)`.
+
+    ``A`` is a symmetric positive definite matrix (for example a Hessian);
+    :math:`\kappa` comes from its eigenvalues.
 
     Raises ValueError when ``A`` is not square and symmetric, or not positive definite
     (then :math:`\kappa` is infinite: the function is not strongly convex).
@@ -44,8 +46,10 @@ def linear_rate(kappa) -> float:
 
 
 def iterations_to_reach(kappa, eps) -> int:
-    r"""The number of steps after which :math:`q^t \le \varepsilon`, the guaranteed reduction of
-    the distance to the minimiser by the factor ``eps``:
+    r"""The number of steps after which :math:`q^t \le \varepsilon`.
+
+    That is the guaranteed reduction of the distance to the minimiser by the factor
+    ``eps``:
 
     .. math:: T = \left\lceil \frac{\ln \varepsilon}{\ln q} \right\rceil,
               \qquad q = \frac{\kappa - 1}{\kappa + 1}
@@ -106,19 +110,21 @@ class EarlyStoppingHistory:
 
 def early_stopping_descent(train, val, w0, lr, *, max_epochs=1000, patience=10,
                            min_delta=0.0) -> EarlyStoppingHistory:
-    r"""Gradient descent on ``train`` that stops when the loss on ``val`` stops improving.
+    r"""Gradient descent on ``train``, stopped when the loss on ``val`` stops improving.
 
-    Every epoch is one full-batch step :math:`w_{t+1} = w_t - \eta \nabla J_{\text{train}}(w_t)`.
-    Epoch :math:`t` improves when :math:`J_{\text{val}}(w_t) < J_{\text{val}}(w_b) - \delta`,
-    where :math:`b` is the best epoch so far and :math:`\delta` = ``min_delta``; the run stops
-    at the first epoch with :math:`t - b \ge` ``patience`` and returns the parameters of
-    epoch :math:`b`, not the last ones.
+    Every epoch is one full-batch step
+    :math:`w_{t+1} = w_t - \eta \nabla J_{\text{train}}(w_t)`.  Epoch :math:`t` improves
+    when :math:`J_{\text{val}}(w_t) < J_{\text{val}}(w_b) - \delta`, where :math:`b` is
+    the best epoch so far and :math:`\delta` = ``min_delta``; the run stops at the first
+    epoch with :math:`t - b \ge` ``patience`` and returns the parameters of epoch
+    :math:`b`, not the last ones.
 
-    ``train`` and ``val`` are objectives with ``loss(w)`` (and ``train`` with ``grad(w)``),
-    for example two :class:`~gdcourse.objectives.LinearRegression` on disjoint rows.
+    ``train`` and ``val`` are objectives with ``loss(w)`` (and ``train`` with
+    ``grad(w)``), for example two :class:`~gdcourse.objectives.LinearRegression` on
+    disjoint rows.
     """
     w = as_float_array(w0, "w0", copy=True)
-    lr = check_number(lr, "lr", low=0.0, low_open=True)
+    lr = check_lr(lr, schedule=False)
     max_epochs = check_positive_int(max_epochs, "max_epochs", minimum=0)
     patience = check_positive_int(patience, "patience")
     min_delta = check_number(min_delta, "min_delta", low=0.0)
@@ -132,8 +138,9 @@ def early_stopping_descent(train, val, w0, lr, *, max_epochs=1000, patience=10,
             best_epoch, best_w, best_val = t, w.copy(), val_losses[-1]
         if t - best_epoch >= patience:
             reason = "patience"
-            message = (f"validation loss did not improve by more than min_delta={min_delta:g} for "
-                       f"{patience} epochs (stopped at epoch {t}); best epoch {best_epoch}, "
+            message = (f"validation loss did not improve by more than "
+                       f"min_delta={min_delta:g} for {patience} epochs (stopped at "
+                       f"epoch {t}); best epoch {best_epoch}, "
                        f"validation loss {best_val:.6g}")
             break
         if t == max_epochs:
@@ -142,6 +149,6 @@ def early_stopping_descent(train, val, w0, lr, *, max_epochs=1000, patience=10,
                        f"validation loss {best_val:.6g}")
             break
         w = w - lr * np.asarray(train.grad(w), dtype=float)
-    return EarlyStoppingHistory(train_losses=np.array(train_losses), val_losses=np.array(val_losses),
-                                best_epoch=best_epoch, best_w=best_w, w=w, stop_reason=reason,
-                                message=message)
+    return EarlyStoppingHistory(train_losses=np.array(train_losses),
+                                val_losses=np.array(val_losses), best_epoch=best_epoch,
+                                best_w=best_w, w=w, stop_reason=reason, message=message)

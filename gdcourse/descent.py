@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, check_number, check_optional_tol, check_positive_int
+from ._validation import (as_float_array, check_lr, check_number, check_optional_tol,
+                          check_positive_int, lr_at)
 
-__all__ = ["History", "gradient_descent", "StoppingRule", "resolve_lr"]
+__all__ = ["History", "gradient_descent", "StoppingRule"]
 
 STOP_MESSAGES = {
     "max_iter": "reached the iteration budget max_iter={max_iter}",
@@ -78,22 +79,6 @@ class History:
         return f"{self.n_iter} iterations, final loss {self.final_loss:.6g}: {self.message}"
 
 
-def resolve_lr(lr):
-    """Return a function ``t -> eta_t``: a positive number becomes a constant schedule."""
-    if callable(lr):
-        return lr
-    lr = check_number(lr, "lr", low=0.0, low_open=True)
-    return lambda t: lr
-
-
-def _checked_lr(schedule, t):
-    """The step size at step ``t``; a schedule may return 0 (e.g. the end of a cosine) but never less."""
-    eta = schedule(t)
-    if isinstance(eta, bool) or not np.isscalar(eta) or not np.isfinite(eta) or eta < 0:
-        raise ValueError(f"lr schedule returned {eta!r} at step {t}; it must be a number >= 0")
-    return float(eta)
-
-
 class StoppingRule:
     """The tolerance-based stopping criteria, shared by every driver in the package.
 
@@ -111,7 +96,7 @@ class StoppingRule:
         self.context = {}
 
     def reason(self, t, loss, grad_norm, step=None):
-        """The criterion met by iterate ``t`` (``step`` is the size of the move that produced it)."""
+        """The criterion met by iterate ``t``, reached by a move of size ``step``."""
         self.context = dict(t=t, loss=loss, grad_norm=grad_norm, step=step)
         if self.grad_tol is not None and grad_norm <= self.grad_tol:
             return "grad_tol"
@@ -156,13 +141,19 @@ def gradient_descent(objective, w0, lr=0.1, *, max_iter=1000, grad_tol=1e-6, los
     Parameters
     ----------
     objective : object with ``loss(w)`` and ``grad(w)``
-    w0 : array_like, the starting point (any shape; it is not modified)
-    lr : positive float or callable ``t -> eta_t`` (a schedule)
-    max_iter : the iteration budget (number of updates)
-    grad_tol, loss_tol, param_tol, patience, min_delta : stopping criteria, see the module
-        docstring; ``None`` switches one off
-    record_params : keep every iterate in ``History.params`` (memory ``max_iter * w.size``)
-    callback : optional ``callback(t, w, loss, grad)`` called for every iterate
+        The function to minimise and its gradient.
+    w0 : array_like
+        The starting point (any shape; it is not modified).
+    lr : float or callable, default=0.1
+        The step size :math:`\eta > 0`, or a schedule ``t -> eta_t``.
+    max_iter : int, default=1000
+        The iteration budget (number of updates).
+    grad_tol, loss_tol, param_tol, patience, min_delta
+        Stopping criteria, see the module docstring; ``None`` switches one off.
+    record_params : bool, default=True
+        Keep every iterate in ``History.params`` (memory ``max_iter * w.size``).
+    callback : callable, optional
+        ``callback(t, w, loss, grad)``, called for every iterate.
 
     Returns
     -------
@@ -170,50 +161,62 @@ def gradient_descent(objective, w0, lr=0.1, *, max_iter=1000, grad_tol=1e-6, los
         Losses, gradient norms, iterates, step sizes and the reason the run stopped.  A
         non-finite loss or gradient ends the run with ``stop_reason="diverged"`` and a
         message naming the step and the learning rate.
+
+    Examples
+    --------
+    >>> from gdcourse.objectives import Function
+    >>> parabola = Function(lambda w: float((w[0] - 3) ** 2), lambda w: 2 * (w - 3))
+    >>> run = gradient_descent(parabola, [0.0], lr=0.25, grad_tol=1e-9)
+    >>> print(run)
+    33 iterations, final loss 1.21973e-19: gradient norm 6.985e-10 <= grad_tol=1e-09 at step 33
     """
-    w = as_float_array(w0, "w0", copy=True)
-    schedule = resolve_lr(lr)
+    w0 = as_float_array(w0, "w0", copy=True)
+    lr = check_lr(lr)
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
     rule = StoppingRule(grad_tol=grad_tol, loss_tol=loss_tol, param_tol=param_tol,
                         patience=patience, min_delta=min_delta)
-
-    losses, norms, lrs, params = [], [], [], []
     with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported, not warned
-        reason, message, w = _descend(objective, w, schedule, max_iter, rule, record_params,
-                                      callback, losses, norms, lrs, params)
-    return History(losses=np.array(losses), grad_norms=np.array(norms),
-                   params=np.array(params) if record_params else None, lrs=np.array(lrs),
-                   w=w, stop_reason=reason, message=message)
+        return _descend(objective, w0, lr=lr, max_iter=max_iter, rule=rule,
+                        record_params=bool(record_params), callback=callback)
 
 
-def _descend(objective, w, schedule, max_iter, rule, record_params, callback,
-             losses, norms, lrs, params):
-    """The loop of :func:`gradient_descent`; appends to the history lists it is given."""
-    t, step, eta = 0, None, None
-    while True:
+def _descend(objective, w, *, lr, max_iter, rule, record_params=True, callback=None):
+    """The loop of :func:`gradient_descent`: step downhill until a rule says stop."""
+    losses, grad_norms, lrs, params = [], [], [], []
+    step = None                          # |w_t - w_{t-1}|: none before the first step
+    for t in range(max_iter + 1):
         loss, g = objective.loss(w), np.asarray(objective.grad(w), dtype=float)
-        grad_norm = float(np.linalg.norm(g))
         losses.append(loss)
-        norms.append(grad_norm)
+        grad_norms.append(float(np.linalg.norm(g)))
         if record_params:
             params.append(w.copy())
         if callback is not None:
             callback(t, w, loss, g)
-        if not (np.isfinite(loss) and np.isfinite(grad_norm)):
-            reason = "diverged"
-            message = divergence_message(t, eta if eta is not None else _checked_lr(schedule, 0),
-                                         "loss" if not np.isfinite(loss) else "gradient")
-            break
-        reason = rule.reason(t, loss, grad_norm, step)
-        if reason is None and t == max_iter:
-            reason = "max_iter"
+        reason, message = _stop(rule, t, max_iter, loss, grad_norms[-1], step, lr)
         if reason is not None:
-            message = rule.message(reason, max_iter=max_iter)
             break
-        eta = _checked_lr(schedule, t)
+        eta = lr_at(lr, t)               # the step size eta_t
         update = eta * g
-        w = w - update
+        w = w - update                   # w_{t+1} = w_t - eta_t grad f(w_t)
         step = float(np.linalg.norm(update))
         lrs.append(eta)
-        t += 1
-    return reason, message, w
+    return History(losses=np.array(losses), grad_norms=np.array(grad_norms),
+                   params=np.array(params) if record_params else None,
+                   lrs=np.array(lrs), w=w, stop_reason=reason, message=message)
+
+
+def _stop(rule, t, max_iter, loss, grad_norm, step, lr):
+    """Why the run stops at iterate ``t``, as ``(reason, message)``; ``(None, None)`` if not.
+
+    A NaN or infinity stops it first (naming the rate of the step that led there), then a
+    criterion of ``rule``, then the budget.
+    """
+    if not (np.isfinite(loss) and np.isfinite(grad_norm)):
+        what = "loss" if not np.isfinite(loss) else "gradient"
+        return "diverged", divergence_message(t, lr_at(lr, max(t - 1, 0)), what)
+    reason = rule.reason(t, loss, grad_norm, step)
+    if reason is None and t == max_iter:
+        reason = "max_iter"
+    if reason is None:
+        return None, None
+    return reason, rule.message(reason, max_iter=max_iter)

@@ -58,7 +58,9 @@ def _as_curve(values, name, minimum=2):
 
 
 def loss_label(losses, *, rise_fraction=0.25, slow_fraction=0.25) -> str:
-    """The verdict on a loss curve alone: 'nan', 'diverging', 'oscillating', 'too slow' or 'converging'.
+    """The verdict on a loss curve alone.
+
+    One of 'nan', 'diverging', 'oscillating', 'too slow' or 'converging'.
 
     The rules are those of the module docstring, with ``T + 1 = len(losses)`` values.
     """

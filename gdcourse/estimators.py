@@ -32,7 +32,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_number, check_optional_tol, check_positive_int
+from ._validation import (Check, Flag, Integer, InvalidParameterError, LearningRate, OrNone,
+                          Real, validate)
 from .objectives import LinearRegression, LogisticRegression, _design
 from .optim import SGD, Adadelta, Adagrad, Adam, AdamW, NAdam, RMSprop
 from .variants import minibatch_descent
@@ -107,8 +108,44 @@ class _SoftmaxRegression:
         return self.grad_on(theta, self.Z, self.y)
 
 
+def _check_optimizer(optimizer, name):
+    """A name of :data:`OPTIMIZERS`, or an optimizer of :mod:`gdcourse.optim`."""
+    if isinstance(optimizer, str):
+        if optimizer not in OPTIMIZERS:
+            raise InvalidParameterError(f"{name} must be one of {sorted(OPTIMIZERS)} or an "
+                                        f"optimizer instance, got {optimizer!r}")
+    elif not (callable(getattr(optimizer, "step", None))
+              and callable(getattr(optimizer, "reset", None))):
+        raise InvalidParameterError(f"{name} must be a name or an optimizer of gdcourse.optim, "
+                                    f"got {optimizer!r}")
+    return optimizer
+
+
+def _check_random_state(random_state, name):
+    """None, an integer or a RandomState, as scikit-learn's ``random_state``."""
+    try:
+        return check_random_state(random_state)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"{name} must be None, an integer or a RandomState, "
+                                    f"got {random_state!r}") from exc
+
+
 class _GDEstimator(BaseEstimator):
     """What the regressor and the classifier share: parameters, training loop, attributes."""
+
+    _parameter_constraints = {
+        "optimizer": Check(_check_optimizer),
+        "lr": LearningRate(),
+        "batch_size": Integer(allow_none=True),
+        "max_iter": Integer(),
+        "tol": OrNone(Real(low=0.0)),
+        "n_iter_no_change": Integer(),
+        "alpha": Real(low=0.0),
+        "shuffle": Flag(),
+        "random_state": Check(_check_random_state),
+        "fit_intercept": Flag(),
+        "warm_start": Flag(),
+    }
 
     def __init__(self, optimizer="sgd", lr=0.01, batch_size=None, max_iter=1000, tol=1e-4,
                  n_iter_no_change=5, alpha=0.0, shuffle=True, random_state=None,
@@ -141,25 +178,9 @@ class _GDEstimator(BaseEstimator):
 
     # -- training ---------------------------------------------------------------------------
 
-    def _check_params(self):
-        if isinstance(self.optimizer, str):
-            if self.optimizer not in OPTIMIZERS:
-                raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} or an optimizer "
-                                 f"instance, got {self.optimizer!r}")
-        elif not (callable(getattr(self.optimizer, "step", None))
-                  and callable(getattr(self.optimizer, "reset", None))):
-            raise ValueError(f"optimizer must be a name or an optimizer of gdcourse.optim, "
-                             f"got {self.optimizer!r}")
-        if not callable(self.lr):
-            check_number(self.lr, "lr", low=0.0, low_open=True)
-        check_positive_int(self.batch_size, "batch_size", allow_none=True)
-        check_positive_int(self.max_iter, "max_iter")
-        check_optional_tol(self.tol, "tol")
-        check_positive_int(self.n_iter_no_change, "n_iter_no_change")
-        check_number(self.alpha, "alpha", low=0.0)
-        for flag in ("shuffle", "fit_intercept", "warm_start"):
-            if not isinstance(getattr(self, flag), (bool, np.bool_)):
-                raise ValueError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
+    def _validate_params(self):
+        """Check every parameter against ``_parameter_constraints`` (at each fit)."""
+        validate(self._parameter_constraints, self.get_params(deep=False))
 
     def _new_optimizer(self):
         """A fresh optimizer: built from its name, or a reset deep copy of the instance."""
@@ -180,7 +201,7 @@ class _GDEstimator(BaseEstimator):
                              f"warm_start=False")
         return theta
 
-    def _descend(self, objective, theta, epochs, stop_early):
+    def _train(self, objective, theta, epochs, stop_early):
         """Run ``epochs`` epochs of the variants driver with the estimator's optimizer."""
         stopping = {}
         if stop_early and self.tol is not None:
@@ -195,13 +216,13 @@ class _GDEstimator(BaseEstimator):
         return history
 
     def _fit(self, X, y):
-        self._check_params()
+        self._validate_params()
         objective = self._objective(X, y)
         warm = self.warm_start and hasattr(self, "coef_")
         theta = self._start(objective, warm)
         self.optimizer_ = self._new_optimizer()
         self._rng = _generator(self.random_state)
-        history = self._descend(objective, theta, self.max_iter, stop_early=True)
+        history = self._train(objective, theta, self.max_iter, stop_early=True)
         self.n_iter_ = len(history.epoch_losses) - 1
         self.loss_curve_ = history.epoch_losses[1:].tolist()
         first, last = history.epoch_losses[0], history.epoch_losses[-1]
@@ -217,14 +238,14 @@ class _GDEstimator(BaseEstimator):
         return self
 
     def _partial_fit(self, X, y, first):
-        self._check_params()
+        self._validate_params()
         objective = self._objective(X, y)
         theta = self._start(objective, warm=not first)
         if first:
             self.optimizer_ = self._new_optimizer()
             self._rng = _generator(self.random_state)
             self.n_iter_, self.loss_curve_ = 0, []
-        history = self._descend(objective, theta, 1, stop_early=False)
+        history = self._train(objective, theta, 1, stop_early=False)
         self.n_iter_ += 1
         self.loss_curve_.append(float(history.epoch_losses[-1]))
         return self
@@ -232,11 +253,7 @@ class _GDEstimator(BaseEstimator):
 
 def _generator(random_state):
     """A numpy Generator seeded from a scikit-learn ``random_state`` (None, int, RandomState)."""
-    try:
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"random_state must be None, an integer or a RandomState, "
-                         f"got {random_state!r}") from exc
+    seed = _check_random_state(random_state, "random_state").randint(np.iinfo(np.int32).max)
     return np.random.default_rng(seed)
 
 

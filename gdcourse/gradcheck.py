@@ -132,11 +132,15 @@ def check_gradient(f, grad, w, eps=1e-6, *, tol=1e-6, floor=1e-8) -> GradientChe
 
     ``grad`` is a callable returning :math:`\nabla f(w)` (or the gradient array itself).
     Each component gets the relative error
-    :math:`e_i = |g_i - \hat g_i| / \max(\lVert g\rVert_\infty, \lVert\hat g\rVert_\infty, \text{floor})`, where
-    :math:`\hat g` is :func:`numerical_gradient` with step ``eps``.  The check passes when
-    :math:`\max_i e_i \le` ``tol``.  With ``eps=1e-6`` a correct gradient of a smooth
-    function typically shows errors between 1e-10 and 1e-7 (round-off grows with
-    :math:`|f|`); a wrong one rarely gets below 1e-3.
+
+    .. math:: e_i = \frac{|g_i - \hat g_i|}
+                        {\max(\lVert g\rVert_\infty, \lVert\hat g\rVert_\infty,
+                               \text{floor})},
+
+    where :math:`\hat g` is :func:`numerical_gradient` with step ``eps``.  The check
+    passes when :math:`\max_i e_i \le` ``tol``.  With ``eps=1e-6`` a correct gradient
+    of a smooth function typically shows errors between 1e-10 and 1e-7 (round-off grows
+    with :math:`|f|`); a wrong one rarely gets below 1e-3.
 
     Check at a random point rather than a special one (zero, a symmetric point, the
     minimum), where a wrong formula can agree with the right one by accident.
@@ -147,9 +151,11 @@ def check_gradient(f, grad, w, eps=1e-6, *, tol=1e-6, floor=1e-8) -> GradientChe
     try:
         analytic = np.asarray(analytic, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"grad must return an array of numbers, got {type(analytic).__name__}") from exc
+        raise ValueError(f"grad must return an array of numbers, "
+                         f"got {type(analytic).__name__}") from exc
     if analytic.shape != w.shape:
-        raise ValueError(f"grad must return an array of the shape of w {w.shape}, got shape {analytic.shape}")
+        raise ValueError(f"grad must return an array of the shape of w {w.shape}, "
+                         f"got shape {analytic.shape}")
     if not np.all(np.isfinite(analytic)):
         raise ValueError("grad returned NaN or infinity")
     numeric = numerical_gradient(f, w, eps)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_number, check_positive_int
+from ._validation import as_float_array, check_lr, check_number, check_positive_int
 from .variants import _rng, iterate_minibatches
 
 __all__ = ["LRRangeResult", "lr_range_test", "geometric_rates"]
@@ -59,7 +59,7 @@ def geometric_rates(lr_min, lr_max, n_steps) -> np.ndarray:
     The first is exactly ``lr_min`` and the last exactly ``lr_max``; consecutive rates have
     the constant ratio :math:`(\eta_{\max}/\eta_{\min})^{1/(K-1)}`.
     """
-    lr_min = check_number(lr_min, "lr_min", low=0.0, low_open=True)
+    lr_min = check_lr(lr_min, "lr_min", schedule=False)
     lr_max = check_number(lr_max, "lr_max", low=lr_min, low_open=True)
     n_steps = check_positive_int(n_steps, "n_steps", minimum=2)
     rates = lr_min * (lr_max / lr_min) ** (np.arange(n_steps) / (n_steps - 1))
@@ -67,25 +67,33 @@ def geometric_rates(lr_min, lr_max, n_steps) -> np.ndarray:
     return rates
 
 
-def lr_range_test(objective, w0, lr_min=1e-5, lr_max=10.0, n_steps=100, *, batch_size=None,
-                  random_state=0, stop_factor=4.0, safety=10.0) -> LRRangeResult:
+def lr_range_test(objective, w0, lr_min=1e-5, lr_max=10.0, n_steps=100, *,
+                  batch_size=None, random_state=0, stop_factor=4.0,
+                  safety=10.0) -> LRRangeResult:
     r"""Run the learning-rate range test on ``objective`` from ``w0``.
 
     Parameters
     ----------
-    objective : object with ``loss(w)`` and ``grad(w)``; with ``batch_size`` it must be a
-        data objective whose ``grad(w, rows=...)`` accepts row indices (as those of
-        :mod:`gdcourse.objectives`)
-    w0 : array_like, the starting point (not modified)
-    lr_min, lr_max : the first and the last learning rate, ``0 < lr_min < lr_max``
-    n_steps : number of steps :math:`K \ge 2` (one pass over the data with mini-batches of
-        size :math:`k` is :math:`\lceil m/k \rceil` steps)
-    batch_size : ``None`` for the full gradient, else rows per step, drawn from seeded
-        shuffles of the data (a new shuffle whenever a pass is used up)
-    random_state : seed of the shuffles
-    stop_factor : stop once the loss exceeds ``stop_factor`` times the lowest loss so far
-        (or is no longer finite); ``None`` runs every step
-    safety : ``suggestion = lr_at_min / safety``
+    objective : object with ``loss(w)`` and ``grad(w)``
+        With ``batch_size``, a data objective whose ``grad(w, rows=...)`` accepts row
+        indices (as those of :mod:`gdcourse.objectives`).
+    w0 : array_like
+        The starting point (not modified).
+    lr_min, lr_max : float, default=1e-5 and 10.0
+        The first and the last learning rate, ``0 < lr_min < lr_max``.
+    n_steps : int, default=100
+        Number of steps :math:`K \ge 2` (one pass over the data with mini-batches of
+        size :math:`k` is :math:`\lceil m/k \rceil` steps).
+    batch_size : int, optional
+        ``None`` for the full gradient, else rows per step, drawn from seeded shuffles
+        of the data (a new shuffle whenever a pass is used up).
+    random_state : int, default=0
+        Seed of the shuffles.
+    stop_factor : float or None, default=4.0
+        Stop once the loss exceeds ``stop_factor`` times the lowest loss so far (or is
+        no longer finite); ``None`` runs every step.
+    safety : float, default=10.0
+        ``suggestion = lr_at_min / safety``.
 
     Returns
     -------
@@ -102,7 +110,7 @@ def lr_range_test(objective, w0, lr_min=1e-5, lr_max=10.0, n_steps=100, *, batch
 
     losses, stopped = [], False
     best = np.inf
-    with np.errstate(over="ignore", invalid="ignore"):     # an explosion is a result here
+    with np.errstate(over="ignore", invalid="ignore"):   # an explosion is a result here
         for eta in rates:
             rows = next(batches)
             g = objective.grad(w) if rows is None else objective.grad(w, rows=rows)
@@ -110,7 +118,8 @@ def lr_range_test(objective, w0, lr_min=1e-5, lr_max=10.0, n_steps=100, *, batch
             loss = float(objective.loss(w))
             losses.append(loss)
             best = min(best, loss)
-            if stop_factor is not None and not (np.isfinite(loss) and loss <= stop_factor * best):
+            if stop_factor is not None and not (np.isfinite(loss)
+                                                and loss <= stop_factor * best):
                 stopped = True
                 break
     losses = np.array(losses)

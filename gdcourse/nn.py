@@ -146,7 +146,7 @@ class TwoLayerNet:
 
     # ------------------------------------------------------------------ the network
     def forward(self, X, params=None):
-        """Forward pass; returns the network output and a cache of what backward needs."""
+        """Forward pass: the network output, and a cache of what backward needs."""
         p, X = self._as_dict(params), self._inputs(X)
         phi, _ = ACTIVATIONS[self.activation]
         Z1 = X @ p["W1"] + p["b1"]          # hidden pre-activations   (m, h)

@@ -94,7 +94,7 @@ class Quadratic:
 
 
 def _design(X, fit_intercept: bool) -> np.ndarray:
-    """Prepend a column of ones when the model has a bias, so that theta[0] is the bias."""
+    """Prepend a column of ones when the model has a bias: theta[0] is then the bias."""
     return np.column_stack([np.ones(X.shape[0]), X]) if fit_intercept else X
 
 
@@ -220,8 +220,12 @@ class LinearRegression(_DataObjective):
         return self._c * float(r @ r)
 
     def grad_on(self, theta, Z, y):
-        r = Z @ theta - y
-        return (2 * self._c / len(y)) * (Z.T @ r) + self._penalty_grad(theta)
+        r"""The gradient on the rows: :math:`\frac1m Z^\top r + \alpha\,(0, w)`."""
+        r = Z @ theta - y                   # the residuals
+        g = (1 / len(y)) * (Z.T @ r)        # (1/m) Z^T r
+        if self.convention == "mse":        # no 1/2 in the loss: the square's 2 stays
+            g = 2 * g
+        return g + self._penalty_grad(theta)
 
     def loss_and_grad_on(self, theta, Z, y):
         r"""``(loss_on(theta, Z, y), grad_on(theta, Z, y))`` from one residual.

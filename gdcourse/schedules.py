@@ -26,18 +26,29 @@ import math
 
 import numpy as np
 
-from ._validation import check_number, check_positive_int
+from ._validation import (InvalidParameterError, Integer, LearningRate, Real, check_number,
+                          check_positive_int, validate)
 
 __all__ = ["Schedule", "Constant", "StepDecay", "ExponentialDecay", "InverseTimeDecay",
            "CosineAnnealing", "LinearDecay", "WarmupThenDecay", "values"]
 
 
-def _check_lr(lr, name="lr"):
-    return check_number(lr, name, low=0.0, low_open=True)
+LR = LearningRate(schedule=False)             # a number > 0: the rate a schedule starts from
+NONNEGATIVE = Real(low=0.0)
+FACTOR = Real(low=0.0, high=1.0, low_open=True)   # in (0, 1]
 
 
 class Schedule:
-    """Base class: ``schedule(t)`` checks that ``t`` is an integer >= 0 and returns the rate."""
+    """Base class: ``schedule(t)`` checks that ``t`` is an integer >= 0 and returns the rate.
+
+    A subclass lists its parameters in ``_parameter_constraints``, checked by
+    :meth:`_set_parameters`.
+    """
+
+    _parameter_constraints: dict = {}
+
+    def _set_parameters(self, **parameters):
+        vars(self).update(validate(self._parameter_constraints, parameters))
 
     def __call__(self, t) -> float:
         return float(self.rate(check_positive_int(t, "t", minimum=0)))
@@ -53,8 +64,10 @@ class Schedule:
 class Constant(Schedule):
     r"""The constant rate :math:`\eta_t = \eta_0`."""
 
+    _parameter_constraints = {"lr": LR}
+
     def __init__(self, lr):
-        self.lr = _check_lr(lr)
+        self._set_parameters(lr=lr)
 
     def rate(self, t):
         return self.lr
@@ -66,10 +79,10 @@ class StepDecay(Schedule):
     .. math:: \eta_t = \eta_0\, \gamma^{\lfloor t / s \rfloor}, \qquad 0 < \gamma \le 1.
     """
 
+    _parameter_constraints = {"lr": LR, "step_size": Integer(), "gamma": FACTOR}
+
     def __init__(self, lr, step_size, gamma=0.1):
-        self.lr = _check_lr(lr)
-        self.step_size = check_positive_int(step_size, "step_size")
-        self.gamma = check_number(gamma, "gamma", low=0.0, high=1.0, low_open=True)
+        self._set_parameters(lr=lr, step_size=step_size, gamma=gamma)
 
     def rate(self, t):
         return self.lr * self.gamma ** (t // self.step_size)
@@ -84,9 +97,10 @@ class ExponentialDecay(Schedule):
     :math:`\gamma = e^{-k}`.
     """
 
+    _parameter_constraints = {"lr": LR, "gamma": FACTOR}
+
     def __init__(self, lr, gamma):
-        self.lr = _check_lr(lr)
-        self.gamma = check_number(gamma, "gamma", low=0.0, high=1.0, low_open=True)
+        self._set_parameters(lr=lr, gamma=gamma)
 
     @classmethod
     def from_rate(cls, lr, k):
@@ -103,30 +117,32 @@ class InverseTimeDecay(Schedule):
     .. math:: \eta_t = \frac{\eta_0}{1 + k t}, \qquad k \ge 0.
     """
 
+    _parameter_constraints = {"lr": LR, "k": NONNEGATIVE}
+
     def __init__(self, lr, k):
-        self.lr = _check_lr(lr)
-        self.k = check_number(k, "k", low=0.0)
+        self._set_parameters(lr=lr, k=k)
 
     def rate(self, t):
         return self.lr / (1 + self.k * t)
 
 
 class CosineAnnealing(Schedule):
-    r"""Half a cosine from :math:`\eta_0` down to :math:`\eta_{\min}` in ``T_max`` steps.
+    r"""Half a cosine from :math:`\eta_0` to :math:`\eta_{\min}` in ``T_max`` steps.
 
     .. math::
         \eta_t = \eta_{\min} + \tfrac12\, (\eta_0 - \eta_{\min})
                  \Big(1 + \cos\frac{\pi t}{T_{\max}}\Big).
 
-    As torch's ``CosineAnnealingLR``, the formula is used as is past ``T_max``: the rate
-    climbs back to :math:`\eta_0` at :math:`t = 2T_{\max}`.  With ``eta_min=0`` the rate at
-    :math:`t = T_{\max}` is exactly 0.
+    As torch's ``CosineAnnealingLR``, the formula is used as is past ``T_max``: the
+    rate climbs back to :math:`\eta_0` at :math:`t = 2T_{\max}`.  With ``eta_min=0``
+    the rate at :math:`t = T_{\max}` is exactly 0.
     """
 
+    _parameter_constraints = {"lr": LR, "T_max": Integer(), "eta_min": NONNEGATIVE}
+
     def __init__(self, lr, T_max, eta_min=0.0):
-        self.lr = _check_lr(lr)
-        self.T_max = check_positive_int(T_max, "T_max")
-        self.eta_min = check_number(eta_min, "eta_min", low=0.0, high=self.lr)
+        self._set_parameters(lr=lr, T_max=T_max, eta_min=eta_min)
+        check_number(eta_min, "eta_min", high=self.lr)
 
     def rate(self, t):
         cosine = 1 + math.cos(math.pi * t / self.T_max)
@@ -140,10 +156,11 @@ class LinearDecay(Schedule):
         \eta_t = \eta_{\min} + (\eta_0 - \eta_{\min}) \Big(1 - \frac{\min(t, T)}{T}\Big).
     """
 
+    _parameter_constraints = {"lr": LR, "total_steps": Integer(), "eta_min": NONNEGATIVE}
+
     def __init__(self, lr, total_steps, eta_min=0.0):
-        self.lr = _check_lr(lr)
-        self.total_steps = check_positive_int(total_steps, "total_steps")
-        self.eta_min = check_number(eta_min, "eta_min", low=0.0, high=self.lr)
+        self._set_parameters(lr=lr, total_steps=total_steps, eta_min=eta_min)
+        check_number(eta_min, "eta_min", high=self.lr)
 
     def rate(self, t):
         remaining = 1 - min(t, self.total_steps) / self.total_steps
@@ -168,22 +185,23 @@ class WarmupThenDecay(Schedule):
     milestones=[W])``.
     """
 
+    _parameter_constraints = {"lr": LR, "warmup_steps": Integer(), "start_factor": FACTOR}
+
     def __init__(self, lr, warmup_steps, then="cosine", *, total_steps=None, start_factor=1 / 3,
                  eta_min=0.0):
-        self.lr = _check_lr(lr)
-        self.warmup_steps = check_positive_int(warmup_steps, "warmup_steps")
-        self.start_factor = check_number(start_factor, "start_factor", low=0.0, high=1.0,
-                                         low_open=True)
+        self._set_parameters(lr=lr, warmup_steps=warmup_steps, start_factor=start_factor)
         self.then = self._decay(then, total_steps, eta_min)
 
     def _decay(self, then, total_steps, eta_min):
         if callable(then):
             if total_steps is not None:
-                raise ValueError("total_steps is only used with then='cosine' or 'linear'")
+                raise InvalidParameterError(
+                    "total_steps is only used with then='cosine' or 'linear'")
             return then
         decays = {"cosine": CosineAnnealing, "linear": LinearDecay}
         if then not in decays:
-            raise ValueError(f"then must be a schedule, 'cosine' or 'linear', got {then!r}")
+            raise InvalidParameterError(
+                f"then must be a schedule, 'cosine' or 'linear', got {then!r}")
         total_steps = check_positive_int(total_steps, "total_steps",
                                          minimum=self.warmup_steps + 1)
         return decays[then](self.lr, total_steps - self.warmup_steps, eta_min)
@@ -198,6 +216,6 @@ class WarmupThenDecay(Schedule):
 def values(schedule, n) -> np.ndarray:
     """The first ``n`` rates :math:`\\eta_0, \\dots, \\eta_{n-1}` of ``schedule`` as an array."""
     if not callable(schedule):
-        raise ValueError(f"schedule must be callable, got {schedule!r}")
+        raise InvalidParameterError(f"schedule must be callable, got {schedule!r}")
     n = check_positive_int(n, "n", minimum=0)
     return np.array([schedule(t) for t in range(n)], dtype=float)

@@ -23,24 +23,29 @@ __all__ = ["newton_method"]
 
 
 def newton_method(objective, w0, *, max_iter=50, grad_tol=1e-10) -> History:
-    r"""Minimise ``objective`` with pure Newton steps :math:`w_{t+1} = w_t - H(w_t)^{-1}\nabla f(w_t)`.
+    r"""Minimise ``objective`` with pure Newton steps.
+
+    .. math:: w_{t+1} = w_t - H(w_t)^{-1}\nabla f(w_t)
 
     Parameters
     ----------
     objective : object with ``loss(w)``, ``grad(w)`` and ``hessian(w)``
         For example :class:`~gdcourse.objectives.Quadratic` or
         :class:`~gdcourse.objectives.Rosenbrock`.
-    w0 : array_like, the starting point (a 1-D vector; it is not modified)
-    max_iter : int >= 0, the budget of Newton steps
-    grad_tol : float >= 0, stop when :math:`\lVert\nabla f(w_t)\rVert \le` ``grad_tol``
+    w0 : array_like
+        The starting point (a 1-D vector; it is not modified).
+    max_iter : int, default=50
+        The budget of Newton steps (>= 0).
+    grad_tol : float, default=1e-10
+        Stop when :math:`\lVert\nabla f(w_t)\rVert \le` ``grad_tol`` (>= 0).
 
     Returns
     -------
     History
-        One entry per iterate; ``lrs`` holds 1.0 for every (full) Newton step.  The run ends
-        with ``stop_reason="diverged"`` and a message if the Hessian is singular or the loss
-        stops being finite.  No line search is done: far from a minimiser, or where the
-        Hessian is not positive definite, a pure Newton step can go uphill.
+        One entry per iterate; ``lrs`` holds 1.0 for every (full) Newton step.  The run
+        ends with ``stop_reason="diverged"`` and a message if the Hessian is singular or
+        the loss stops being finite.  No line search is done: far from a minimiser, or
+        where the Hessian is not positive definite, a pure Newton step can go uphill.
     """
     if not callable(getattr(objective, "hessian", None)):
         raise ValueError("objective must have a hessian(w) method for Newton's method")
@@ -56,17 +61,22 @@ def newton_method(objective, w0, *, max_iter=50, grad_tol=1e-10) -> History:
         norms.append(float(np.linalg.norm(g)))
         params.append(w.copy())
         if not (np.isfinite(loss) and np.isfinite(norms[-1])):
-            reason, message = "diverged", f"the loss or gradient became non-finite at step {t}"
+            reason = "diverged"
+            message = f"the loss or gradient became non-finite at step {t}"
             break
-        reason = rule.reason(t, loss, norms[-1]) or ("max_iter" if t == max_iter else None)
+        reason = rule.reason(t, loss, norms[-1])
+        if reason is None and t == max_iter:
+            reason = "max_iter"
         if reason is not None:
             message = rule.message(reason, max_iter=max_iter)
             break
         try:
             step = np.linalg.solve(np.asarray(objective.hessian(w), dtype=float), g)
         except np.linalg.LinAlgError:
-            reason, message = "diverged", f"the Hessian is singular at step {t}: no Newton step exists"
+            reason = "diverged"
+            message = f"the Hessian is singular at step {t}: no Newton step exists"
             break
         w = w - step
-    return History(losses=np.array(losses), grad_norms=np.array(norms), params=np.array(params),
-                   lrs=np.ones(len(losses) - 1), w=w, stop_reason=reason, message=message)
+    return History(losses=np.array(losses), grad_norms=np.array(norms),
+                   params=np.array(params), lrs=np.ones(len(losses) - 1), w=w,
+                   stop_reason=reason, message=message)

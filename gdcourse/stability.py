@@ -45,8 +45,8 @@ def logsumexp(z, axis=None):
     if z.size == 0:
         raise ValueError("z must not be empty")
     m = np.max(z, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)           # all -inf (or an inf): avoid inf - inf
-    with np.errstate(divide="ignore"):              # log(0) = -inf when every z_i is -inf
+    m = np.where(np.isfinite(m), m, 0.0)       # all -inf (or an inf): avoid inf - inf
+    with np.errstate(divide="ignore"):          # log(0) = -inf when every z_i is -inf
         out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
     return out.item() if axis is None else np.squeeze(out, axis=axis)
 
@@ -54,8 +54,8 @@ def logsumexp(z, axis=None):
 def softplus(z):
     r"""Stable :math:`\operatorname{softplus}(z) = \log(1 + e^{z})`, elementwise.
 
-    Uses :math:`\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})`, whose exponent is never
-    positive; for large :math:`z` the result is :math:`z` to full precision.
+    Uses :math:`\log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})`, whose exponent is
+    never positive; for large :math:`z` the result is :math:`z` to full precision.
     """
     z = _scores(z)
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
@@ -101,7 +101,7 @@ def logistic_loss(z, y):
 
 
 def clip_by_norm(g, max_norm):
-    r"""Rescale ``g`` so that its Euclidean norm is at most ``max_norm``; keep its direction.
+    r"""Shorten ``g`` to the norm ``max_norm`` if it is longer, keeping its direction.
 
     .. math::
         \operatorname{clip}(g) = g \cdot \min\!\Big(1, \frac{c}{\lVert g\rVert}\Big),

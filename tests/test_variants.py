@@ -10,7 +10,8 @@ from gdcourse.objectives import LinearRegression, LogisticRegression, Quadratic
 from gdcourse.optim import SGD, Adam
 from gdcourse.variants import (batch_gradient_descent, iterate_minibatches, minibatch_descent,
                                minibatch_gradient_descent, stochastic_gradient_descent)
-from gdcourse.variants import _has_own_fused
+from gdcourse import _fast_epochs, variants
+from gdcourse._fast_epochs import has_own_fused
 
 
 def regression(m=500, noise=0.5, seed=0):
@@ -356,7 +357,7 @@ def test_the_fused_loss_and_gradient_give_the_history_of_separate_calls(record, 
     # with per-step records the fused run measures its epoch losses on its blocks of rows,
     # the separate one (whose loss_on must be called) with passes over the data
     assert_same_history(*runs, epoch_losses_ulps=4 if record == "step" else 0)
-    assert _has_own_fused(fused) and not _has_own_fused(separate)
+    assert has_own_fused(fused) and not has_own_fused(separate)
     assert separate.grad_calls >= 3 * 13                 # its own methods were called
     if record == "step":
         assert separate.loss_calls >= 3 * 13
@@ -392,10 +393,9 @@ def test_blas_threads_are_restored_after_a_run_on_large_data():
 # ----------------------------------------------------------------------- epoch losses on the way
 
 def count_full_data_passes(monkeypatch):
-    """Patch the driver's full-data measurement to count its calls."""
-    import gdcourse.variants as variants
-    calls, measure = [], variants._full_data
-    monkeypatch.setattr(variants, "_full_data",
+    """Patch the fast driver's full-data measurement to count its calls."""
+    calls, measure = [], _fast_epochs.full_data
+    monkeypatch.setattr(_fast_epochs, "full_data",
                         lambda *args: calls.append(args[2]) or measure(*args))
     return calls
 
@@ -403,8 +403,7 @@ def count_full_data_passes(monkeypatch):
 def test_epoch_losses_are_measured_on_the_gathered_blocks(monkeypatch):
     """Each epoch measures the loss it starts from on the rows it gathers (in blocks of 40
     here): the full-data losses to rounding, and one pass over the data in all, at the end."""
-    import gdcourse.variants as variants
-    monkeypatch.setattr(variants, "GATHER_BYTES", 8 * 4 * 40)      # 40 rows of 4 floats
+    monkeypatch.setattr(_fast_epochs, "GATHER_BYTES", 8 * 4 * 40)   # 40 rows of 4 floats
     passes = count_full_data_passes(monkeypatch)
     objective = regression(m=1003)
     objective.alpha = 0.1
@@ -447,13 +446,12 @@ SCENARIOS = {
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_measuring_on_the_way_gives_the_history_of_passes(monkeypatch, scenario):
-    import gdcourse.variants as variants
     w0, lr = SCENARIOS[scenario]
     objective = regression(m=100)
     runs = []
     for on_the_way in (True, False):
         if not on_the_way:
-            monkeypatch.setattr(variants, "_epochs_measure_loss", lambda *args: False)
+            monkeypatch.setattr(_fast_epochs, "epochs_measure_loss", lambda *args: False)
         runs.append(minibatch_descent(objective, w0, lr=lr, batch_size=4, epochs=6,
                                       random_state=0, record_params=True))
     assert_same_history(*runs, epoch_losses_ulps=4)
@@ -468,3 +466,110 @@ def test_measuring_on_the_way_gives_the_history_of_passes(monkeypatch, scenario)
         assert math.isfinite(objective.loss(w0, slice(4)))
         assert runs[0].n_iter == 0 and np.array_equal(runs[0].w, w0)
         assert "step 0" in runs[0].message and "full-data loss" in runs[0].message
+
+
+# ----------------------------------------------------------------------- the plain loop, the fast loop
+
+class Functional:
+    """An optimizer that only returns new arrays (no ``step_``): minibatch_descent drives it
+    with the plain loop of the book (``variants._run_epochs`` and ``variants._epoch``)."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    def step(self, params, grad):
+        return self.optimizer.step(params, grad)
+
+    @property
+    def current_lr(self):
+        return self.optimizer.current_lr
+
+
+def logistic(m=150, seed=2):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 3))
+    return LogisticRegression(X, (X @ [1.0, -1.0, 0.5] + rng.standard_normal(m) > 0) * 1.0)
+
+
+PLAIN_VS_FAST = {
+    "sgd, batches of 7": (regression, dict(batch_size=7, epochs=4), lambda: SGD(lr=0.05)),
+    "sgd, one row": (regression, dict(batch_size=1, epochs=2), lambda: SGD(lr=0.01)),
+    "batch descent": (regression, dict(batch_size=None, epochs=30), lambda: SGD(lr=0.5)),
+    "unshuffled, L2": (lambda: regression(m=97, noise=1.0), dict(batch_size=10, epochs=5,
+                                                                shuffle=False),
+                       lambda: SGD(lr=0.05, momentum=0.9, weight_decay=0.1)),
+    "adam, schedule": (logistic, dict(batch_size=16, epochs=5),
+                       lambda: Adam(lr=lambda t: 0.1 / (1 + 0.01 * t))),
+    "epoch records": (regression, dict(batch_size=32, epochs=5, record="epoch"),
+                      lambda: SGD(lr=0.05)),
+    "grad_tol": (regression, dict(batch_size=50, epochs=200, grad_tol=0.05),
+                 lambda: SGD(lr=0.1)),
+    "patience": (regression, dict(batch_size=8, epochs=500, patience=3, min_delta=1e-4),
+                 lambda: SGD(lr=0.2)),
+    "loss_tol": (regression, dict(batch_size=8, epochs=100, loss_tol=0.134),
+                 lambda: SGD(lr=0.05)),
+    "param_tol": (regression, dict(batch_size=None, epochs=500, param_tol=1e-6),
+                  lambda: SGD(lr=0.5)),
+    "blows up inside an epoch": (regression, dict(batch_size=4, epochs=6), lambda: SGD(lr=50.0)),
+    "blows up, epoch records": (regression, dict(batch_size=4, epochs=50, record="epoch"),
+                                lambda: SGD(lr=5.0)),
+}
+
+
+@pytest.mark.parametrize("scenario", PLAIN_VS_FAST)
+def test_the_fast_loop_gives_the_history_of_the_plain_loop(scenario):
+    """The same run driven by the fast loop (an optimizer with step_) and by the plain loop
+    of the book (the same optimizer seen through Functional): the same records, to
+    round-off; the epoch losses the fast loop measures on its blocks of rows to a few units
+    in the last place; the same stop reason and message."""
+    make_objective, options, make_optimizer = PLAIN_VS_FAST[scenario]
+    objective = make_objective()
+    w0 = np.zeros(objective.n_params)
+    runs = [minibatch_descent(objective, w0, optimizer, random_state=3, record_params=True,
+                              **options)
+            for optimizer in (make_optimizer(), Functional(make_optimizer()))]
+    fast, plain = runs
+    assert (fast.stop_reason, fast.message) == (plain.stop_reason, plain.message)
+    assert fast.epoch_steps.tolist() == plain.epoch_steps.tolist()
+    for field in ("losses", "grad_norms", "lrs", "params", "w"):
+        np.testing.assert_allclose(getattr(fast, field), getattr(plain, field),
+                                   rtol=1e-12, atol=0, err_msg=field)
+    np.testing.assert_allclose(fast.epoch_losses, plain.epoch_losses,
+                               rtol=8 * np.finfo(float).eps, atol=0)
+    if "blows up" not in scenario:
+        assert fast.epoch_losses[-1] == plain.epoch_losses[-1] == objective.loss(fast.w)
+    if scenario.startswith(("grad_tol", "patience", "loss_tol", "param_tol")):
+        assert fast.stop_reason == scenario.split(",")[0]
+
+
+def test_the_plain_loop_is_the_loop_of_functional_optimizers(monkeypatch):
+    """Which loop runs: the fast one for an optimizer that updates in place, else the plain
+    one, which copies every batch out of the data."""
+    calls = []
+
+    def plain_epoch(objective, w, optimizer, batches, log):
+        calls.append("plain")
+        assert all(Z_B.base is None for Z_B, _ in batches)          # copies of rows
+        return w, None
+
+    def fast_epoch(objective, w, optimizer, batches, log):
+        calls.append("fast")
+        assert all(Z_B.base is not None for Z_B, _ in batches)      # views of a buffer
+        return None
+
+    monkeypatch.setattr(variants, "_epoch", plain_epoch)
+    monkeypatch.setattr(_fast_epochs, "epoch_in_place", fast_epoch)
+    objective = regression(m=40)
+    minibatch_descent(objective, np.zeros(4), SGD(lr=0.1), batch_size=8, epochs=2)
+    minibatch_descent(objective, np.zeros(4), Functional(SGD(lr=0.1)), batch_size=8, epochs=2)
+    assert calls == ["fast", "fast", "plain", "plain"]
+
+
+def test_a_functional_optimizer_keeps_every_returned_array():
+    """The plain loop hands ``step`` its current array and keeps the one returned."""
+    objective = regression(m=30)
+    opt = Functional(SGD(lr=0.05, momentum=0.5))
+    h = minibatch_descent(objective, np.zeros(4), opt, batch_size=10, epochs=2,
+                          random_state=0, record_params=True)
+    assert h.n_iter == 6 and len(np.unique(h.params, axis=0)) == 7
+    np.testing.assert_array_equal(h.params[-1], h.w)
