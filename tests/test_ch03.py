@@ -141,3 +141,76 @@ def test_iteration_prediction_is_a_ceiling():
         q = (kappa - 1) / (kappa + 1)
         T = ch03.predicted_iterations(kappa, 1e-5)
         assert isinstance(T, int) and T == math.ceil(math.log(1e-5) / math.log(q))
+
+
+# ----------------------------------------------------------------- feature scaling (ch. 3)
+def _two_diabetes_features():
+    from sklearn.datasets import load_diabetes
+    X_raw, y = load_diabetes(return_X_y=True, scaled=False)
+    return X_raw[:, [7, 8]], y                             # s4 and s5
+
+
+def _kappa(features, y):
+    return condition_number(LinearRegression(features, y).hessian())
+
+
+def test_centring_not_scaling_fixes_the_two_feature_regression():
+    X, y = _two_diabetes_features()
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    raw, centred = _kappa(X, y), _kappa(X - mean, y)
+    scaled, both = _kappa(X / std, y), _kappa((X - mean) / std, y)
+    assert raw > 3000 and centred < raw / 300, "the mean is the culprit"
+    assert scaled > 2 * raw, "scaling alone makes kappa worse"
+    assert both < centred < 12
+
+
+def test_centring_splits_the_hessian_into_bias_and_covariance():
+    X, y = _two_diabetes_features()
+    centred = X - X.mean(axis=0)
+    H = LinearRegression(centred, y).hessian()
+    covariance = np.cov(X.T, bias=True)
+    np.testing.assert_allclose(H[0, 1:], 0.0, atol=1e-12)
+    np.testing.assert_allclose(H[1:, 1:], covariance, rtol=1e-12)
+    eigenvalues = np.append(np.linalg.eigvalsh(covariance), 1.0)
+    assert _kappa(centred, y) == pytest.approx(eigenvalues.max() / eigenvalues.min(),
+                                               rel=1e-10)
+
+
+def test_standardised_kappa_is_set_by_the_correlation():
+    X, y = _two_diabetes_features()
+    rho = np.corrcoef(X.T)[0, 1]
+    standardised = (X - X.mean(axis=0)) / X.std(axis=0)
+    assert _kappa(standardised, y) == pytest.approx((1 + rho) / (1 - rho), rel=1e-10)
+
+
+# ------------------------------------------------- quadratic upper bound, descent lemma
+def _smooth_non_quadratic():
+    """A logistic-regression loss: its gradient is L-Lipschitz with L = lambda_max(Z^T Z)/4m."""
+    from gdcourse.objectives import LogisticRegression
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((60, 3)) * [1.0, 2.0, 0.5]
+    y = (X @ [1.0, -1.0, 2.0] + rng.normal(0, 1.0, 60) > 0).astype(float)
+    problem = LogisticRegression(X, y)
+    Z = np.column_stack([np.ones(60), X])
+    return problem, np.linalg.eigvalsh(Z.T @ Z / 60)[-1] / 4
+
+
+def test_quadratic_upper_bound_holds_for_a_smooth_non_quadratic_loss():
+    problem, L = _smooth_non_quadratic()
+    rng = np.random.default_rng(0)
+    gaps = []
+    for _ in range(2000):
+        w, v = rng.standard_normal((2, 4)) * 3
+        bound = problem.loss(w) + problem.grad(w) @ (v - w) + L / 2 * np.sum((v - w) ** 2)
+        gaps.append(bound - problem.loss(v))
+    assert min(gaps) >= -1e-12
+
+
+def test_descent_lemma_guarantees_every_step_below_two_over_L():
+    problem, L = _smooth_non_quadratic()
+    rng = np.random.default_rng(1)
+    for lr in (0.5 / L, 1 / L, 1.9 / L):
+        for w in rng.standard_normal((50, 4)) * 3:
+            g = problem.grad(w)
+            decrease = problem.loss(w) - problem.loss(w - lr * g)
+            assert decrease >= lr * (1 - L * lr / 2) * (g @ g) - 1e-12

@@ -164,3 +164,116 @@ def test_reference_schedules_match_the_package():
     for t in range(60):
         assert sol.step_decay(0.3, 0.5, 7, t) == pytest.approx(step(t), rel=1e-15)
         assert sol.cosine_annealing(0.3, 0.01, 40, t) == pytest.approx(cosine(t), rel=1e-12)
+
+
+# ------------------------------------------- beyond quadratics: descent versus stability
+def _wavy():
+    """f(w) = w^2/2 + cos(w)/2: f'' = 1 - cos(w)/2 lies in [1/2, 3/2], L = 3/2, f''(0) = 1/2."""
+    from gdcourse.objectives import Function
+    return Function(lambda w: float(0.5 * w[0] ** 2 + 0.5 * np.cos(w[0])),
+                    lambda w: w - 0.5 * np.sin(w))
+
+
+def test_below_two_over_L_every_step_descends_from_every_start():
+    wavy = _wavy()
+    for w0 in np.linspace(-20, 20, 81):
+        run = gradient_descent(wavy, [w0], lr=1.3, max_iter=500, grad_tol=1e-6)
+        assert run.converged and np.all(np.diff(run.losses) <= 0), w0
+
+
+def test_above_two_over_L_the_minimum_still_attracts_nearby_starts():
+    wavy = _wavy()                                   # 2/L = 4/3 < 3 < 4 = 2/f''(0)
+    for w0 in (0.1, -0.7, 1.2, 1.45):
+        assert gradient_descent(wavy, [w0], lr=3.0, max_iter=500, grad_tol=1e-8).converged
+    far = gradient_descent(wavy, [3.0], lr=3.0, max_iter=100, grad_tol=1e-8)
+    assert not far.converged and abs(far.w[0]) > 1e20
+
+
+def test_above_two_over_the_curvature_at_the_minimum_it_repels():
+    wavy = _wavy()
+    for w0 in (1e-6, -1e-3):
+        run = gradient_descent(wavy, [w0], lr=4.2, max_iter=60, grad_tol=None)
+        factors = np.abs(run.params[1:12, 0] / run.params[:11, 0])
+        assert np.all(factors > 1.09), "|1 - 4.2 f''(0)| = 1.1: pushed away at every step"
+
+
+# --------------------------------------------------------------- SGD's noise floor
+def _noisy_regression(noise=1.0):
+    """The synthetic least-squares problem of chapter 4's SGD experiments."""
+    rng = np.random.default_rng(4)
+    m, n = 500, 5
+    X = rng.standard_normal((m, n)) * rng.uniform(0.5, 2.0, n)
+    y = X @ rng.standard_normal(n) + 1.0 + rng.normal(0.0, noise, m)
+    return LinearRegression(X, y)
+
+
+def _gradient_covariance(problem):
+    """Sigma = (1/m) sum_i r_i*^2 z_i z_i^T, the covariance of the example gradients at the
+    minimum, and the Hessian (1/m) Z^T Z."""
+    Z = problem.Z
+    r = Z @ problem.solution() - problem.y
+    return (Z * r[:, None] ** 2).T @ Z / len(r), problem.hessian()
+
+
+def _exact_floor_with_independent_picks(problem, lr):
+    """Mean f - f* of the stationary SGD (one example per step, picked independently and
+    uniformly): C = E[e e^T] solves lr (H C + C H) - lr^2 mean(z z^T C z z^T) = lr^2 Sigma."""
+    Sigma, H = _gradient_covariance(problem)
+    Z, d = problem.Z, H.shape[0]
+    fourth = np.einsum("ia,ib,ic,id->acbd", Z, Z, Z, Z).reshape(d * d, d * d) / len(Z)
+    identity = np.eye(d)
+    operator = lr * (np.kron(H, identity) + np.kron(identity, H)) - lr ** 2 * fourth
+    C = np.linalg.solve(operator, lr ** 2 * Sigma.reshape(-1)).reshape(d, d)
+    return 0.5 * np.trace(H @ C)
+
+
+def test_noise_floor_tends_to_lr_trace_sigma_over_four():
+    problem = _noisy_regression()
+    Sigma, H = _gradient_covariance(problem)
+    f_star = problem.loss(problem.solution())
+    assert np.trace(Sigma) == pytest.approx(2 * f_star * np.trace(H), rel=0.05)  # sigma^2 = 2f*
+    ratios = [_exact_floor_with_independent_picks(problem, lr) / (lr * np.trace(Sigma) / 4)
+              for lr in (0.05, 0.025, 0.0125, 1e-3, 1e-4)]
+    assert ratios[0] > 1.5, "second-order terms matter at the chapter's rate"
+    assert all(a > b > 1 for a, b in zip(ratios, ratios[1:])), "approaches 1 from above"
+    assert ratios[-2] - 1 < 0.01 and ratios[-1] - 1 < 1e-3, "first order in lr"
+
+
+def test_independent_picks_reach_the_exact_floor():
+    problem = _noisy_regression()
+    Z, y, lr = problem.Z, problem.y, 0.025
+    theta_star = problem.solution()
+    H = problem.hessian()
+    steps, chains = 8000, 16
+    picks = np.random.default_rng(0).integers(len(y), size=(steps, chains))
+    theta, moment = np.zeros((chains, Z.shape[1])), 0.0
+    for step, rows in enumerate(picks):
+        z = Z[rows]
+        theta = theta - lr * (np.sum(z * theta, axis=1) - y[rows])[:, None] * z
+        if step >= steps // 2:
+            e = theta - theta_star
+            moment = moment + e.T @ e
+    measured = 0.5 * np.trace(H @ moment) / ((steps - steps // 2) * chains)
+    assert measured == pytest.approx(_exact_floor_with_independent_picks(problem, lr), rel=0.05)
+
+
+def test_reshuffled_epochs_end_below_the_formula_for_small_rates():
+    from gdcourse.variants import stochastic_gradient_descent
+    problem = _noisy_regression()
+    Sigma, _ = _gradient_covariance(problem)
+    f_star = problem.loss(problem.solution())
+    for lr in (0.00625, 0.003125):
+        floors = [np.mean(stochastic_gradient_descent(
+            problem, np.zeros(6), lr=lr, epochs=40, random_state=seed,
+            record="epoch").epoch_losses[11:] - f_star) for seed in range(3)]
+        assert np.mean(floors) < 0.8 * lr * np.trace(Sigma) / 4
+
+
+def test_constant_rate_sgd_converges_under_interpolation():
+    from gdcourse.variants import stochastic_gradient_descent
+    problem = _noisy_regression(noise=0.0)                 # every example fitted exactly
+    Sigma, _ = _gradient_covariance(problem)
+    assert np.max(np.abs(Sigma)) < 1e-25
+    run = stochastic_gradient_descent(problem, np.zeros(6), lr=0.05, epochs=30,
+                                      random_state=0, record="epoch")
+    assert run.epoch_losses[-1] < 1e-20

@@ -83,6 +83,19 @@ def test_every_figure_has_alt_text(path):
             assert len(alt) > 20, f"{path.name}: code cell {k} draws a figure without alt text"
 
 
+CODE_WIDTH = 88
+"""Characters of a code line that the book's theme shows without a scroll bar."""
+WIDTH_CHECKED = [p for p in NOTEBOOKS if p.name[:2] in {"01", "02", "03", "04"}]
+
+
+@pytest.mark.parametrize("path", WIDTH_CHECKED, ids=lambda p: p.name)
+def test_code_lines_fit_the_page(path):
+    nb = nbformat.read(path, as_version=4)
+    long = [line for cell in code_cells(nb) for line in cell.source.splitlines()
+            if len(line) > CODE_WIDTH]
+    assert not long, f"{path.name}: code lines wider than {CODE_WIDTH} characters: {long}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_untouched_notebook_reports_not_attempted_everywhere(path):
     nb = nbformat.read(path, as_version=4)
