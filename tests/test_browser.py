@@ -2,7 +2,8 @@
 
 For every page: it loads from disk (file://) with every request to the network refused, MathJax
 has rendered every formula (no raw TeX left), every image loads and has alt text, the solution
-dropdowns open, every internal link points to an existing page and anchor, axe-core finds no serious or critical accessibility problem
+dropdowns open, every internal link points to an existing page and anchor, no display equation
+is wider than the text at 1280 px, axe-core finds no serious or critical accessibility problem
 (light and dark colour modes), and a screenshot is saved under _build/screenshots/.  `make test`
 builds the book and installs axe-core (npm) before running these tests.
 """
@@ -218,6 +219,31 @@ def test_a_zip_of_the_html_works_from_disk(tmp_path, offline_page):
     open_page(page, unpacked / "book" / "01_basics.html")
     assert page.locator("mjx-container").count() > 10
     assert not [u for u in blocked if not re.match(r"https://(mybinder|colab)", u)]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_display_equations_fit_the_text_width(offline_page, path):
+    """At a 1280 px wide window no display equation is clipped or needs a scrollbar."""
+    page, _, _ = offline_page
+    open_page(page, path)
+    open_every_dropdown(page)
+    equations = page.evaluate("""() => {
+        const tex = new Map();
+        if (window.MathJax && MathJax.startup.document)
+            for (const item of MathJax.startup.document.math) tex.set(item.typesetRoot, item.math);
+        return Array.from(document.querySelectorAll('mjx-container[display="true"]')).map(c => {
+            const eqno = c.closest('div.math') && c.closest('div.math').querySelector('.eqno');
+            return {label: eqno ? eqno.firstChild.textContent.trim() : '(no number)',
+                    tex: (tex.get(c) || '').trim().replace(/\\s+/g, ' ').slice(0, 60),
+                    needed: c.scrollWidth, room: c.clientWidth};
+        });
+    }""")
+    assert equations or not path.name[:2].isdigit(), f"no display equation found on {path.name}"
+    unmeasured = [e for e in equations if e["room"] == 0]
+    assert not unmeasured, f"display equations not laid out on {path.name}: {unmeasured[:3]}"
+    too_wide = [f"{e['label']} needs {e['needed']} px, has {e['room']} px: {e['tex']}"
+                for e in equations if e["needed"] > e["room"]]
+    assert not too_wide, f"display equations wider than the text on {path.name}:\n" + "\n".join(too_wide)
 
 
 # TEMPORARY, remove after merging the grader's fix: the grey headline of an exercise check that
