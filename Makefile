@@ -16,6 +16,10 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX_DIR     := mathjax_static/mathjax
 MATHJAX_PARTS   := tex-chtml.js input output ui a11y sre adaptors
 
+# axe-core audits every built page for accessibility in the browser tests (tests/test_browser.py).
+AXE_VERSION := 4.14.1
+AXE_JS      := .cache/axe-core/node_modules/axe-core/axe.min.js
+
 .PHONY: book test test-binder test-cpus lab clean bench notebooks check-sources browser help
 
 help:
@@ -47,6 +51,11 @@ $(MATHJAX_DIR)/tex-chtml.js:
 	npm install --silent --no-audit --no-fund --prefix .cache/mathjax mathjax@$(MATHJAX_VERSION)
 	for part in $(MATHJAX_PARTS); do cp -r .cache/mathjax/node_modules/mathjax/es5/$$part $(MATHJAX_DIR)/; done
 
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "npm is needed to install axe-core (apt-get install npm)"; exit 1; }
+	rm -rf .cache/axe-core && mkdir -p .cache/axe-core
+	npm install --silent --no-audit --no-fund --prefix .cache/axe-core axe-core@$(AXE_VERSION)
+
 # Headless Chromium for the browser tests (Debian package; needs root on a fresh machine).
 browser:
 	@command -v chromium >/dev/null || { \
@@ -56,7 +65,7 @@ browser:
 book: $(VENV)/.book-deps $(MATHJAX_DIR)/tex-chtml.js
 	$(JB)
 
-test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js browser
+test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js $(AXE_JS) browser
 	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env
 	$(PY) tools/cross_cpu.py
 	$(JB)

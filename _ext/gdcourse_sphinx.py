@@ -3,7 +3,23 @@
 ``dedupe_scripts``: sphinx-thebe registers its configuration script once per reading pass,
 and a second ``const THEBE_JS_URL`` declaration is a JavaScript error on every page.  Keep
 each script once.
+
+Accessibility (the axe-core audit in ``tests/test_browser.py``):
+
+* ``templates/`` overrides two of the theme's buttons, the search button and the colour-mode
+  button, whose accessible names leave out their visible text (each file says how).
+* ``static/gdcourse.css`` darkens the link colour inside the tinted exercise boxes.
+* ``static/gdcourse.js`` makes a code block that scrolls sideways reachable by keyboard when
+  the dropdown holding it opens (the theme checks only when the page loads).
+* ``list_bibliography_entries``: docutils writes the bibliography as ``role="list"`` holding
+  entries with ``role="doc-biblioentry"``, a role DPUB-ARIA 1.1 deprecates; assistive
+  technology then finds no list items in the list (axe: aria-required-children, critical).
+  The entries become ``role="listitem"``, which DPUB-ARIA recommends in its place.
 """
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -17,6 +33,20 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def add_templates_and_css(app, config):
+    config.templates_path.insert(0, str(HERE / "templates"))   # before the theme's components
+    config.html_static_path.append(str(HERE / "static"))
+
+
+def list_bibliography_entries(app, pagename, templatename, context, doctree):
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
+    app.connect("config-inited", add_templates_and_css)
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", list_bibliography_entries)
+    app.add_css_file("gdcourse.css")
+    app.add_js_file("gdcourse.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
