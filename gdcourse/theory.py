@@ -3,26 +3,29 @@ r"""What the theory guarantees, as numbers: the bounds, and the functions that a
 For an :math:`L`-smooth function :math:`f` with :math:`f^\star = \inf f`, gradient descent with
 the step :math:`1/L` from :math:`w_0`, and :math:`R = \lVert w_0 - w^\star\rVert`:
 
-========================  ==========================================  ==============================
-assumption                guarantee                                   function that (nearly) attains it
-========================  ==========================================  ==============================
-none (non-convex)         :math:`\min_{t<T}\lVert\nabla f(w_t)\rVert^2 \le 2L(f(w_0)-f^\star)/T`   :class:`ZigzagSlope`
-convex                    :math:`f(w_t) - f^\star \le LR^2/(2t)`       :meth:`Huber.worst_case`
-convex, accelerated       :math:`f(x_t) - f^\star \le 2LR^2/(t+1)^2`  --
-any first-order method    :math:`f(x_t) - f^\star \ge 3LR^2/(32(t+1)^2)`  :func:`nesterov_worst_quadratic`
-:math:`\mu`-strongly convex  :math:`\lVert w_t - w^\star\rVert \le \rho^t R`   a quadratic
-Polyak-Lojasiewicz        :math:`f(w_t)-f^\star \le (1-\mu/L)^t (f(w_0)-f^\star)`   :class:`WavyValley`
-========================  ==========================================  ==============================
+* no convexity: :math:`\min_{t<T}\lVert\nabla f(w_t)\rVert^2 \le 2L(f(w_0)-f^\star)/T`
+  (:func:`nonconvex_bound`); the exact worst case :func:`nonconvex_bound_sharp` is attained
+  by :class:`ZigzagSlope`;
+* convex: :math:`f(w_t) - f^\star \le LR^2/(2t)` (:func:`convex_bound`); the exact worst case
+  :func:`convex_worst_case` is attained by :meth:`Huber.worst_case`;
+* convex, accelerated (:func:`accelerated_gradient`): :math:`2LR^2/(t+1)^2`
+  (:func:`accelerated_bound`); no first-order method beats :math:`3LR^2/(32(t+1)^2)`
+  (:func:`lower_bound`) on :func:`nesterov_worst_quadratic`;
+* :math:`\mu`-strongly convex: the distance shrinks by :func:`contraction_factor` per step;
+* Polyak-Lojasiewicz: :math:`f - f^\star` shrinks by :func:`pl_factor` per step, also on the
+  non-convex :class:`WavyValley`.
 
 The bounds are functions of their constants (vectorised over the step count ``t``); the
 functions are objectives with ``loss(w)`` and ``grad(w)`` like those of
-:mod:`gdcourse.objectives`.  :func:`accelerated_gradient` is Nesterov's method.
+:mod:`gdcourse.objectives`.
 
 For stochastic gradient descent on least squares (one example per step, drawn with
 replacement), :func:`sgd_ensemble` runs many independent copies at once,
 :func:`sgd_expectations` computes the exact expected error curve, :func:`noise_floor` the
-level at which a constant step leaves the loss, and :func:`second_moment_rate` the exact rate
-of the noiseless (interpolation) case.
+level at which a constant step leaves the loss (from :func:`stationary_second_moment`),
+:func:`averaging_constant` the rate of the Polyak-Ruppert average, and
+:func:`second_moment_rate` the exact rate of the noiseless (interpolation) case, whose
+guarantee is :func:`interpolation_factor`.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ __all__ = ["nonconvex_bound", "nonconvex_bound_sharp", "convex_bound", "convex_w
            "accelerated_bound", "lower_bound", "contraction_factor", "pl_factor",
            "interpolation_factor", "ZigzagSlope", "Huber", "nesterov_worst_quadratic",
            "best_first_order_gap", "accelerated_gradient", "WavyValley", "Ensemble",
-           "sgd_ensemble", "gradient_noise_at_optimum", "noise_floor",
-           "noise_floor_first_order", "averaging_constant", "sgd_expectations",
+           "sgd_ensemble", "gradient_noise_at_optimum", "stationary_second_moment",
+           "noise_floor", "noise_floor_first_order", "averaging_constant", "sgd_expectations",
            "second_moment_rate"]
 
 
@@ -72,7 +75,8 @@ def nonconvex_bound(L, gap, T):
 def nonconvex_bound_sharp(L, gap, T):
     r"""The exact worst case of :func:`nonconvex_bound`, over the iterates :math:`w_0, \dots, w_T`:
 
-    .. math:: \min_{0 \le t \le T} \lVert\nabla f(w_t)\rVert^2 \le \frac{4L\,(f(w_0) - f^\star)}{3T + 2},
+    .. math:: \min_{0 \le t \le T} \lVert\nabla f(w_t)\rVert^2
+              \le \frac{4L\,(f(w_0) - f^\star)}{3T + 2},
 
     attained with equality by :class:`ZigzagSlope`.
     """
@@ -143,9 +147,11 @@ def interpolation_factor(mu, R2, lr):
     one example per step, constant step :math:`\eta < 2/R^2`:
 
     .. math:: \mathbb E\,\lVert\theta_{t+1} - \theta^\star\rVert^2
-              \le \big(1 - \eta\mu\,(2 - \eta R^2)\big)\,\mathbb E\,\lVert\theta_t - \theta^\star\rVert^2,
+              \le \big(1 - \eta\mu\,(2 - \eta R^2)\big)\,
+              \mathbb E\,\lVert\theta_t - \theta^\star\rVert^2,
 
-    with :math:`\mu` the smallest eigenvalue of the Hessian and :math:`R^2 = \max_i \lVert z_i\rVert^2`.
+    with :math:`\mu` the smallest eigenvalue of the Hessian and
+    :math:`R^2 = \max_i \lVert z_i\rVert^2`.
     """
     mu, R2 = _positive(mu, "mu"), _positive(R2, "R2")
     lr = check_number(lr, "lr", low=0.0, high=2 / R2, low_open=True, high_open=True)
@@ -255,9 +261,10 @@ def nesterov_worst_quadratic(k, L=1.0):
     .. math:: f(x) = \frac{L}{4}\Big[\frac12\Big(x_1^2 + \sum_{i=1}^{k-1}(x_i - x_{i+1})^2
               + x_k^2\Big) - x_1\Big],
 
-    the :class:`~gdcourse.objectives.Quadratic` with :math:`A = \tfrac{L}{4}\,\mathrm{tridiag}(-1, 2, -1)`
-    and :math:`b = \tfrac{L}{4} e_1`.  It is :math:`L`-smooth (:math:`\lambda_{\max}(A) < L`), its
-    minimiser is :math:`x^\star_i = 1 - i/(k+1)` and its minimum
+    the :class:`~gdcourse.objectives.Quadratic` with
+    :math:`A = \tfrac{L}{4}\,\mathrm{tridiag}(-1, 2, -1)` and :math:`b = \tfrac{L}{4} e_1`.
+    It is :math:`L`-smooth (:math:`\lambda_{\max}(A) < L`), its minimiser is
+    :math:`x^\star_i = 1 - i/(k+1)` and its minimum
     :math:`f^\star = -\tfrac{L}{8}\big(1 - \tfrac{1}{k+1}\big)`.  From :math:`x_0 = 0`, the
     :math:`t`-th gradient has non-zeros in the first :math:`t+1` coordinates only.
     """
@@ -271,8 +278,9 @@ def nesterov_worst_quadratic(k, L=1.0):
 
 def best_first_order_gap(k, t, L=1.0):
     r"""The smallest :math:`f(x_t) - f^\star` any first-order method can reach after ``t`` steps
-    from 0 on :func:`nesterov_worst_quadratic` (``k``, ``L``): its iterate can only use the first
-    :math:`t` coordinates, and the minimum over those is :math:`-\tfrac{L}{8}(1 - \tfrac{1}{t+1})`, so
+    from 0 on :func:`nesterov_worst_quadratic` (``k``, ``L``): its iterate can only use the
+    first :math:`t` coordinates, and the minimum over those is
+    :math:`-\tfrac{L}{8}(1 - \tfrac{1}{t+1})`, so
 
     .. math:: \min f(x_t) - f^\star = \frac{L}{8}\Big(\frac{1}{t+1} - \frac{1}{k+1}\Big),
               \qquad 0 \le t \le k.
@@ -294,8 +302,8 @@ def accelerated_gradient(objective, w0, L, n_steps):
         x_{k+1} = y_k - \tfrac1L \nabla f(y_k), \qquad
         z_{k+1} = z_k - \tfrac{1}{\theta_k L} \nabla f(y_k).
 
-    Returns the iterates :math:`x_0, \dots, x_T` (shape ``(n_steps + 1, n)``); they satisfy
-    :func:`accelerated_bound`.
+    Returns the iterates :math:`x_0, \dots, x_T`, shape ``(n_steps + 1, n)``; they
+    satisfy :func:`accelerated_bound`.
     """
     x = z = as_float_array(w0, "w0", ndim=1, copy=True)
     L, n_steps = _positive(L, "L"), check_positive_int(n_steps, "n_steps", minimum=0)
@@ -352,7 +360,8 @@ def _least_squares(problem):
     half-MSE least-squares problem (the setting of the SGD formulas)."""
     if not isinstance(problem, LinearRegression) or problem.alpha != 0 \
             or problem.convention != "half_mse":
-        raise ValueError("problem must be a LinearRegression with alpha=0 and convention='half_mse'")
+        raise ValueError("problem must be a LinearRegression with alpha=0 and "
+                         "convention='half_mse'")
     Z, y = problem.Z, problem.y
     theta_star = problem.solution()
     return Z, y, theta_star, y - Z @ theta_star, problem.hessian()
@@ -412,7 +421,8 @@ def sgd_ensemble(problem, w0, lr, n_steps, *, n_runs=1000, average_from=None, re
 def gradient_noise_at_optimum(problem):
     r"""The covariance of the per-example gradients at the minimiser,
 
-    .. math:: \Sigma^\star = \frac1m \sum_i r_i^2\, z_i z_i^\top, \qquad r_i = y_i - z_i^\top\theta^\star
+    .. math:: \Sigma^\star = \frac1m \sum_i r_i^2\, z_i z_i^\top, \qquad
+              r_i = y_i - z_i^\top\theta^\star
 
     (their mean, the full gradient, is zero there).  Zero when every example is fitted exactly.
     """
@@ -420,48 +430,56 @@ def gradient_noise_at_optimum(problem):
     return (Z.T * r ** 2) @ Z / len(r)
 
 
-def _moment_map(Z, H, lr):
-    r"""The matrix of :math:`P \mapsto P - \eta(HP + PH) + \eta^2\,\frac1m\sum_i (z_i^\top P z_i)\,
-    z_i z_i^\top` acting on the row-major vectorisation of :math:`P`."""
+def _outer_products(Z):
+    """Row i: the matrix z_i z_i^T, flattened row by row (shape m x p^2)."""
     m, p = Z.shape
-    outer = np.einsum("ij,ik->ijk", Z, Z).reshape(m, p * p)
-    eye = np.eye(p)
-    return np.eye(p * p) - lr * (np.kron(H, eye) + np.kron(eye, H)) + lr ** 2 * outer.T @ outer / m
+    return np.einsum("ij,ik->ijk", Z, Z).reshape(m, p * p)
 
 
-def _stationary_moment(problem, lr):
-    """H, Sigma*, the stationary second moment P of constant-step SGD, and M(P)."""
-    Z, _, _, _, H = _least_squares(problem)
+def _moment_map(Z, H, lr):
+    r"""The matrix of :math:`P \mapsto P - \eta(HP + PH) + \eta^2\,\frac1m\sum_i
+    (z_i^\top P z_i)\, z_i z_i^\top` acting on :math:`P` flattened row by row."""
+    m, p = Z.shape
+    outer, eye = _outer_products(Z), np.eye(p)
+    return (np.eye(p * p) - lr * (np.kron(H, eye) + np.kron(eye, H))
+            + lr ** 2 * outer.T @ outer / m)
+
+
+def stationary_second_moment(problem, lr):
+    r"""The limit :math:`P` of :math:`\mathbb E\,[(\theta_t - \theta^\star)(\theta_t -
+    \theta^\star)^\top]` for SGD with the constant step ``lr`` on least squares
+    (one example per step, drawn with replacement).  It solves
+
+    .. math:: HP + PH - \eta\,\frac1m\sum_i (z_i^\top P z_i)\, z_i z_i^\top
+              = \eta\,\Sigma^\star .
+
+    Raises ValueError when the step is too large for the second moment to settle.
+    """
+    Z, _, _, r, H = _least_squares(problem)
     lr = _positive(lr, "lr")
-    T = _moment_map(Z, H, lr)
-    if np.max(np.abs(np.linalg.eigvals(T))) >= 1:
-        raise ValueError(f"lr={lr!r} is too large: the second moment of SGD grows without bound")
-    p = H.shape[0]
-    Sigma = gradient_noise_at_optimum(problem)
-    P = np.linalg.solve(np.eye(p * p) - T, lr ** 2 * Sigma.ravel()).reshape(p, p)
-    M = (Z.T * np.einsum("ij,jk,ik->i", Z, P, Z)) @ Z / len(Z)
-    return H, Sigma, P, M
+    if np.max(np.abs(np.linalg.eigvals(_moment_map(Z, H, lr)))) >= 1:
+        raise ValueError(f"lr={lr!r} is too large: the second moment of SGD grows "
+                         f"without bound")
+    m, p = Z.shape
+    outer, eye = _outer_products(Z), np.eye(p)
+    Sigma = (Z.T * r ** 2) @ Z / m                        # the gradient noise at theta*
+    # the equation as a linear system for the p^2 entries of P, flattened row by row
+    K = np.kron(H, eye) + np.kron(eye, H) - lr * outer.T @ outer / m
+    return np.linalg.solve(K, lr * Sigma.ravel()).reshape(p, p)
 
 
 def noise_floor(problem, lr):
-    r"""The expected excess loss :math:`\lim_t \mathbb E\,[f(\theta_t)] - f^\star` of SGD with a
-    constant step ``lr`` on a least-squares ``problem`` (one example per step, with replacement).
-
-    The second moment :math:`P = \mathbb E\,[(\theta - \theta^\star)(\theta - \theta^\star)^\top]`
-    of the stationary state solves the linear equation
-
-    .. math:: HP + PH - \eta\,\frac1m\sum_i (z_i^\top P z_i)\, z_i z_i^\top = \eta\,\Sigma^\star,
-
-    and the floor is :math:`\tfrac12\operatorname{tr}(HP)` (about
-    :func:`noise_floor_first_order` for a small step).  Raises ValueError when the step is too
-    large for the second moment to settle.
-    """
-    H, _, P, _ = _stationary_moment(problem, lr)
-    return 0.5 * float(np.sum(H * P))
+    r"""The expected excess loss :math:`\lim_t \mathbb E\,[f(\theta_t)] - f^\star` of SGD with
+    a constant step ``lr`` on a least-squares ``problem``: :math:`\tfrac12\operatorname{tr}(HP)`
+    with :math:`P` from :func:`stationary_second_moment` (about
+    :func:`noise_floor_first_order` for a small step)."""
+    P = stationary_second_moment(problem, lr)
+    return 0.5 * float(np.sum(problem.hessian() * P))
 
 
 def noise_floor_first_order(problem, lr):
-    r"""The noise floor to first order in the step: :math:`\frac{\eta}{4}\operatorname{tr}\Sigma^\star
+    r"""The noise floor to first order in the step,
+    :math:`\frac{\eta}{4}\operatorname{tr}\Sigma^\star
     = \frac{\eta}{4}\,\frac1m\sum_i r_i^2 \lVert z_i\rVert^2`."""
     return _positive(lr, "lr") / 4 * float(np.trace(gradient_noise_at_optimum(problem)))
 
@@ -480,7 +498,10 @@ def averaging_constant(problem, lr):
     :math:`c \to \tfrac12\operatorname{tr}(H^{-1}\Sigma^\star)`, the excess loss of the exact
     least-squares fit to :math:`n` fresh examples.
     """
-    H, Sigma, P, M = _stationary_moment(problem, lr)
+    Z, H = problem.Z, problem.hessian()
+    P = stationary_second_moment(problem, lr)
+    Sigma = gradient_noise_at_optimum(problem)
+    M = (Z.T * np.einsum("ij,jk,ik->i", Z, P, Z)) @ Z / len(Z)
     H_inv = np.linalg.inv(H)
     S = H_inv @ (Sigma + M) @ H_inv - P
     return 0.5 * float(np.sum(H * S))
@@ -498,13 +519,14 @@ def sgd_expectations(problem, w0, lr, n_steps):
         P_{t+1} = P_t - \eta_t (H P_t + P_t H) + \eta_t^2\,\frac1m \sum_i s_i\, z_i z_i^\top,
 
     with :math:`s_i = z_i^\top P_t z_i - 2 r_i\, z_i^\top m_t + r_i^2` the expected square of
-    example :math:`i`'s residual; then :math:`\mathbb E f - f^\star = \tfrac12\operatorname{tr}(HP_t)`.
+    example :math:`i`'s residual; then
+    :math:`\mathbb E f - f^\star = \tfrac12\operatorname{tr}(HP_t)`.
     """
     Z, _, theta_star, r, H = _least_squares(problem)
     schedule = resolve_lr(lr)
     n_steps = check_positive_int(n_steps, "n_steps")
     m, p = Z.shape
-    outer = np.einsum("ij,ik->ijk", Z, Z).reshape(m, p * p)
+    outer = _outer_products(Z)
     mean = as_float_array(w0, "w0", ndim=1) - theta_star
     P = np.outer(mean, mean)
     excess, distance = [0.5 * float(np.sum(H * P))], [float(np.trace(P))]
@@ -519,8 +541,9 @@ def sgd_expectations(problem, w0, lr, n_steps):
 
 
 def second_moment_rate(problem, lr):
-    r"""The exact asymptotic factor per step of :math:`\mathbb E\,\lVert\theta_t - \theta^\star\rVert^2`
-    for SGD with a constant step on noiseless least squares: the spectral radius of the map
+    r"""The exact asymptotic factor per step of
+    :math:`\mathbb E\,\lVert\theta_t - \theta^\star\rVert^2` for SGD with a constant step on
+    noiseless least squares: the spectral radius of the map
     :math:`P \mapsto P - \eta(HP + PH) + \eta^2\frac1m\sum_i (z_i^\top P z_i)\, z_i z_i^\top`."""
     Z, _, _, _, H = _least_squares(problem)
     return float(np.max(np.abs(np.linalg.eigvals(_moment_map(Z, H, _positive(lr, "lr"))))))

@@ -52,7 +52,8 @@ def test_descent_lemma_is_tight_where_the_curvature_is_L():
 
 
 # ------------------------------------------------------------------ non-convex: the zigzag
-@pytest.mark.parametrize("T, L, g", [(1, 1.0, 1.0), (7, 2.0, 0.5), (64, 0.25, 4.0), (1000, 1.0, 1.0)])
+@pytest.mark.parametrize("T, L, g", [(1, 1.0, 1.0), (7, 2.0, 0.5), (64, 0.25, 4.0),
+                                     (1000, 1.0, 1.0)])
 def test_zigzag_attains_the_sharp_nonconvex_bound(T, L, g):
     zigzag = ZigzagSlope(T, L=L, g=g)
     run = gradient_descent(zigzag, zigzag.start, lr=1 / L, max_iter=T + 1, grad_tol=None)
@@ -216,7 +217,8 @@ def test_wavy_valley_is_nonconvex_pl_and_converges_within_the_pl_bound():
     away = f > 0
     assert np.min(grad2[away] / (2 * f[away])) == pytest.approx(valley.mu, rel=1e-9)
     profile = np.linspace(1e-3, 20, 200_001)
-    ratio = (2 * profile + 3 * np.sin(2 * profile)) ** 2 / (2 * (profile ** 2 + 3 * np.sin(profile) ** 2))
+    h = profile ** 2 + 3 * np.sin(profile) ** 2
+    ratio = (2 * profile + 3 * np.sin(2 * profile)) ** 2 / (2 * h)
     assert 0.175 < ratio.min() < 0.1756                          # the profile's PL constant
     assert np.linalg.eigvalsh(valley.hessian([0.0, np.pi / 2]))[0] == pytest.approx(-4.0)
     for w in ([1.0, 2.0], [-3.0, 0.3]):
@@ -239,7 +241,8 @@ def test_bound_formulas():
     assert theory.contraction_factor(10.0, 1.0, 2 / 11) == pytest.approx(9 / 11)
     assert theory.pl_factor(10.0, 1.0, 0.1) == pytest.approx(0.9)
     assert theory.interpolation_factor(0.5, 4.0, 0.25) == pytest.approx(1 - 0.125)
-    np.testing.assert_allclose(theory.convex_bound(1.0, 1.0, np.array([1, 2, 4])), [0.5, 0.25, 0.125])
+    np.testing.assert_allclose(theory.convex_bound(1.0, 1.0, np.array([1, 2, 4])),
+                               [0.5, 0.25, 0.125])
 
 
 @pytest.mark.parametrize("call, name", [
@@ -268,7 +271,8 @@ def data():
     rng = np.random.default_rng(5)
     X = rng.standard_normal((120, 2)) * [1.0, 0.5]
     clean_y = X @ [1.0, -1.0] + 0.3
-    return LinearRegression(X, clean_y + 0.4 * rng.standard_normal(120)), LinearRegression(X, clean_y)
+    noisy = LinearRegression(X, clean_y + 0.4 * rng.standard_normal(120))
+    return noisy, LinearRegression(X, clean_y)
 
 
 def excess(problem, thetas):
@@ -309,6 +313,18 @@ def test_noise_floor_is_the_limit_of_the_exact_expectations(data):
     Z = noisy.Z
     assert theory.noise_floor_first_order(noisy, 0.1) == pytest.approx(
         ch08.noise_floor_estimate(Z, noisy.y, 0.1), rel=1e-10)
+
+
+def test_stationary_second_moment_solves_its_equation(data):
+    noisy, _ = data
+    lr = 0.1
+    P = theory.stationary_second_moment(noisy, lr)
+    Z, H = noisy.Z, noisy.hessian()
+    M = (Z.T * np.einsum("ij,jk,ik->i", Z, P, Z)) @ Z / len(Z)
+    np.testing.assert_allclose(H @ P + P @ H - lr * M,
+                               lr * theory.gradient_noise_at_optimum(noisy), atol=1e-14)
+    np.testing.assert_allclose(P, P.T, atol=1e-15)
+    assert np.all(np.linalg.eigvalsh(P) > 0)
 
 
 def test_exact_expectations_agree_with_many_runs(data):

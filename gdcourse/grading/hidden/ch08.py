@@ -221,7 +221,8 @@ def _regression(rng, m, n, noise):
 def _floor_cases(rng):
     for m, n in ((40, 1), (200, 3), (500, 6)):
         Z, y = _regression(rng, m, n, float(rng.uniform(0.2, 2.0)))
-        yield Case((Z, y, float(rng.uniform(0.001, 0.1))), label=f"{m} random examples, {n} features")
+        yield Case((Z, y, float(rng.uniform(0.001, 0.1))),
+                   label=f"{m} random examples, {n} features")
     Z, y = _regression(rng, 60, 2, 0.5)
     y = y + 3.0 * (np.abs(Z[:, 1]) > 1.0)                 # large residuals where |x| is large
     yield Case((Z, y, 0.02), label="residuals that grow with the size of the inputs")
@@ -251,7 +252,8 @@ register(Exercise(
                 * np.mean(np.sum(Z ** 2, axis=1)),
                 "Average the products r_i^2 |z_i|^2, not the product of the averages: examples "
                 "with large inputs and large residuals add more noise."),
-        Mistake("residuals at zero", lambda Z, y, lr: lr / 4 * np.mean(y ** 2 * np.sum(Z ** 2, axis=1)),
+        Mistake("residuals at zero",
+                lambda Z, y, lr: lr / 4 * np.mean(y ** 2 * np.sum(Z ** 2, axis=1)),
                 "The noise is measured at the minimiser: use the residuals y - Z theta* of the "
                 "least-squares fit, not the targets y."),
         Mistake("without |z|^2", lambda Z, y, lr: lr / 4 * np.mean(_residuals(Z, y) ** 2),
@@ -287,7 +289,8 @@ register(Exercise(
          "start at 0, a start at the last iterate, and large values.",
     cases=_average_cases,
     edge_cases=[
-        Case((np.array([[1.0, 2.0], [3.0, 2.0], [5.0, -1.0], [7.0, 0.0]]), 0), label="a start at 0"),
+        Case((np.array([[1.0, 2.0], [3.0, 2.0], [5.0, -1.0], [7.0, 0.0]]), 0),
+             label="a start at 0"),
         Case((np.array([[1.0, 2.0], [3.0, 2.0], [5.0, -1.0], [7.0, 0.0]]), 3),
              label="a start at the last iterate"),
         Case((np.array([[1e9], [3e9], [2e9], [4e9], [5e9]]), 1), label="large values"),
