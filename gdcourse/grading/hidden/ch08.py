@@ -58,57 +58,19 @@ def _momentum_cases(rng):
                     L, 20), label=f"a {n}-dimensional sum of log cosh terms (not a quadratic)")
 
 
-def _constant_momentum(grad, w0, L, n_steps):
-    x = y = np.asarray(w0, dtype=float)
-    iterates = [x]
-    for _ in range(n_steps):
-        x_next = y - grad(y) / L
-        y = x_next + 0.9 * (x_next - x)
-        x = x_next
-        iterates.append(x)
-    return np.array(iterates)
-
-
-def _gradient_at_x(grad, w0, L, n_steps):
-    x = y = np.asarray(w0, dtype=float)
-    iterates = [x]
-    for k in range(n_steps):
-        x_next = y - grad(x) / L
-        y = x_next + k / (k + 3) * (x_next - x)
-        x = x_next
-        iterates.append(x)
-    return np.array(iterates)
-
-
-def _shifted_coefficient(grad, w0, L, n_steps):
-    x = y = np.asarray(w0, dtype=float)
-    iterates = [x]
-    for k in range(n_steps):
-        x_next = y - grad(y) / L
-        y = x_next + (k + 1) / (k + 4) * (x_next - x)
-        x = x_next
-        iterates.append(x)
-    return np.array(iterates)
-
-
-def _returns_lookahead(grad, w0, L, n_steps):
-    x = y = np.asarray(w0, dtype=float)
-    points = [y]
-    for k in range(n_steps):
-        x_next = y - grad(y) / L
-        y = x_next + k / (k + 3) * (x_next - x)
-        x = x_next
-        points.append(y)
-    return np.array(points)
-
-
-def _plain_descent(grad, w0, L, n_steps):
-    x = np.asarray(w0, dtype=float)
-    iterates = [x]
-    for _ in range(n_steps):
-        x = x - grad(x) / L
-        iterates.append(x)
-    return np.array(iterates)
+def _nesterov_variant(coefficient=lambda k: k / (k + 3), gradient_at_x=False, keep="x"):
+    """The momentum loop with one thing changed: the coefficient, the point where the gradient
+    is taken, or the points returned (the catalogued mistakes)."""
+    def run(grad, w0, L, n_steps):
+        x = y = np.asarray(w0, dtype=float)
+        kept = [x]
+        for k in range(n_steps):
+            x_next = y - grad(x if gradient_at_x else y) / L
+            y = x_next + coefficient(k) * (x_next - x)
+            x = x_next
+            kept.append(x if keep == "x" else y)
+        return np.array(kept)
+    return run
 
 
 register(Exercise(
@@ -131,19 +93,20 @@ register(Exercise(
     ],
     forbid_mutation=True,
     mistakes=[
-        Mistake("constant momentum", _constant_momentum,
+        Mistake("constant momentum", _nesterov_variant(coefficient=lambda k: 0.9),
                 "Your momentum coefficient is constant. In Nesterov's method it grows with the "
                 "step: k / (k + 3), which is 0 at k = 0 and tends to 1."),
-        Mistake("gradient at x", _gradient_at_x,
+        Mistake("gradient at x", _nesterov_variant(gradient_at_x=True),
                 "Evaluate the gradient at the look-ahead point y_k, not at x_k: "
                 "x_{k+1} = y_k - grad(y_k) / L."),
-        Mistake("coefficient shifted", _shifted_coefficient,
+        Mistake("coefficient shifted",
+                _nesterov_variant(coefficient=lambda k: (k + 1) / (k + 4)),
                 "Your momentum coefficient is one step ahead: for the step from k to k + 1 it "
                 "is k / (k + 3), so the very first step (k = 0) has no momentum."),
-        Mistake("returns the look-ahead points", _returns_lookahead,
+        Mistake("returns the look-ahead points", _nesterov_variant(keep="y"),
                 "You returned the look-ahead points y_k. Return the iterates x_k, the points "
                 "reached by the gradient steps."),
-        Mistake("no momentum", _plain_descent,
+        Mistake("no momentum", _nesterov_variant(coefficient=lambda k: 0.0),
                 "Your iterates are those of plain gradient descent: after each gradient step, "
                 "add the momentum k / (k + 3) (x_{k+1} - x_k) to get the next look-ahead point."),
     ],
@@ -235,7 +198,8 @@ register(Exercise(
     output="scalar",
     rtol=1e-7,
     what="eta / 4 times the mean of r_i^2 |z_i|^2 for random regressions of 40 to 500 examples, "
-         "residuals correlated with the inputs, two examples, one feature and large targets.",
+         "residuals correlated with the inputs, three examples with one feature, and large "
+         "targets.",
     cases=_floor_cases,
     edge_cases=[
         Case((np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([0.0, 2.0, 1.0]), 0.1),
