@@ -14,6 +14,7 @@ CHAPTERS = {
     5: "Batch, stochastic and mini-batch gradient descent",
     6: "Advanced optimizers",
     7: "Pitfalls and how to diagnose them",
+    8: "What the theory guarantees",
 }
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):
