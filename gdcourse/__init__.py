@@ -18,6 +18,7 @@ convergence   condition numbers, linear rates, early stopping
 lr_finder     the learning-rate range test
 batching      per-sample gradients and mini-batch gradient noise
 second_order  Newton's method
+theory        the guarantees of chapter 8: rate bounds, worst-case functions, SGD theory
 stability     numerically stable log-sum-exp, softplus, sigmoid, logistic loss, clipping
 diagnose      reading a run's history: diverging, oscillating, too slow, NaN, ...
 plotting      figures of the book (colour-blind-safe palette)

@@ -222,12 +222,12 @@ class Optimizer:
 class SGD(Optimizer):
     r"""Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
 
-    With momentum :math:`\mu`, dampening :math:`\tau` and the buffer :math:`b`:
+    With momentum :math:`\beta`, dampening :math:`\delta` and the buffer :math:`b`:
 
     .. math::
-        b_1 = g_1, \qquad b_t = \mu\, b_{t-1} + (1 - \tau)\, g_t \quad (t \ge 2),
+        b_1 = g_1, \qquad b_t = \beta\, b_{t-1} + (1 - \delta)\, g_t \quad (t \ge 2),
 
-        d_t = \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\
+        d_t = \begin{cases} g_t + \beta\, b_t & \text{nesterov} \\
                             b_t & \text{otherwise} \end{cases}, \qquad
         w_t = w_{t-1} - \eta_t\, d_t .
 
@@ -239,9 +239,9 @@ class SGD(Optimizer):
     lr : float or callable, default=1e-3
         Learning rate :math:`\eta > 0`, or a schedule ``t -> lr``.
     momentum : float, default=0.0
-        Momentum :math:`\mu \ge 0`; 0 turns the buffer off.
+        Momentum :math:`\beta \ge 0`; 0 turns the buffer off.
     dampening : float, default=0.0
-        Dampening :math:`\tau \in [0, 1]` of the gradient added to the buffer.
+        Dampening :math:`\delta \in [0, 1]` of the gradient added to the buffer.
     weight_decay : float, default=0.0
         L2 penalty :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda w`.
     nesterov : bool, default=False

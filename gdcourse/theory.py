@@ -34,8 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_number, check_positive_int
-from .descent import resolve_lr
+from ._validation import as_float_array, check_lr, check_number, check_positive_int, lr_at
 from .objectives import LinearRegression, Quadratic
 
 __all__ = ["nonconvex_bound", "nonconvex_bound_sharp", "convex_bound", "convex_worst_case",
@@ -391,7 +390,7 @@ def sgd_ensemble(problem, w0, lr, n_steps, *, n_runs=1000, average_from=None, re
     ``record_every`` updates (and at 0 and ``n_steps``).
     """
     Z, y, _, _, _ = _least_squares(problem)
-    schedule = resolve_lr(lr)
+    lr = check_lr(lr)
     n_steps = check_positive_int(n_steps, "n_steps")
     n_runs = check_positive_int(n_runs, "n_runs")
     every = check_positive_int(record_every, "record_every")
@@ -413,7 +412,7 @@ def sgd_ensemble(problem, w0, lr, n_steps, *, n_runs=1000, average_from=None, re
             break
         i = rng.integers(0, len(y), size=n_runs)           # one example per run
         residual = np.einsum("rj,rj->r", Z[i], w) - y[i]
-        w = w - schedule(t) * residual[:, None] * Z[i]
+        w = w - lr_at(lr, t) * residual[:, None] * Z[i]
     return Ensemble(np.array(steps), np.array(params),
                     np.array(averages) if start is not None else None)
 
@@ -523,7 +522,7 @@ def sgd_expectations(problem, w0, lr, n_steps):
     :math:`\mathbb E f - f^\star = \tfrac12\operatorname{tr}(HP_t)`.
     """
     Z, _, theta_star, r, H = _least_squares(problem)
-    schedule = resolve_lr(lr)
+    lr = check_lr(lr)
     n_steps = check_positive_int(n_steps, "n_steps")
     m, p = Z.shape
     outer = _outer_products(Z)
@@ -531,7 +530,7 @@ def sgd_expectations(problem, w0, lr, n_steps):
     P = np.outer(mean, mean)
     excess, distance = [0.5 * float(np.sum(H * P))], [float(np.trace(P))]
     for t in range(n_steps):
-        eta = schedule(t)
+        eta = lr_at(lr, t)
         s = outer @ P.ravel() - 2 * r * (Z @ mean) + r ** 2
         P = P - eta * (H @ P + P @ H) + eta ** 2 * (outer.T @ s / m).reshape(p, p)
         mean = mean - eta * (H @ mean)

@@ -13,6 +13,7 @@ replaced, and names it, so that ``check`` can say so.
 from __future__ import annotations
 
 import builtins
+import copyreg
 import itertools
 import operator
 import sys
@@ -59,6 +60,9 @@ def remember() -> None:
         _remember_namespace(module.__name__, module, vars(module))
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == module.__name__:
+                # copy.deepcopy caches __slotnames__ on a class the first time it copies an
+                # instance (hidden cases are deep-copied): cache it now, so it is not new later
+                copyreg._slotnames(value)
                 _remember_namespace(f"{module.__name__}.{value.__name__}", value,
                                     vars(value))
     public = {name: value for name, value in vars(np).items()

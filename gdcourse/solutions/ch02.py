@@ -4,7 +4,8 @@ import numpy as np
 
 
 def directional_derivative(grad, d):
-    """Rate of change along the direction of d:  grad^T u with the unit vector u = d / ||d||."""
+    """Rate of change along the direction of d: grad^T u, with the unit vector
+    u = d / ||d||."""
     u = d / np.linalg.norm(d)
     return float(grad @ u)
 
@@ -17,7 +18,7 @@ def mse_gradient(X, y, w):
 
 def logistic_gradient(X, y, w):
     """Gradient of the mean cross-entropy of p = sigmoid(X w):  (1/m) X^T (p - y)."""
-    p = 0.5 * (1.0 + np.tanh(0.5 * (X @ w)))     # sigmoid(z), without overflow for any z
+    p = 0.5 * (1.0 + np.tanh(0.5 * (X @ w)))     # sigmoid(z), never overflows
     return X.T @ (p - y) / len(y)
 
 
@@ -32,7 +33,8 @@ def numerical_gradient(f, w, eps):
 
 
 def backprop_one_hidden(X, y, W1, b1, W2, b2):
-    """Gradients (dW1, db1, dW2, db2) of J = (1/2m) ||tanh(X W1 + b1) W2 + b2 - y||^2."""
+    """Gradients (dW1, db1, dW2, db2) of
+    J = (1/2m) ||tanh(X W1 + b1) W2 + b2 - y||^2."""
     m = len(y)
     H = np.tanh(X @ W1 + b1)            # forward: hidden activations (m, h)
     y_hat = H @ W2 + b2                 # forward: predictions (m,)

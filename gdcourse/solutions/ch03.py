@@ -6,8 +6,9 @@ import numpy as np
 def should_stop(losses, grad_norm, max_iter, loss_tol, grad_tol, patience):
     """The stopping criterion met by iterate t = len(losses) - 1, or None to keep going.
 
-    Checked in order: grad_tol (|grad| <= grad_tol), loss_tol (loss <= loss_tol), patience
-    (the best loss is at least `patience` iterations old), max_iter (t >= max_iter).
+    Checked in order: grad_tol (|grad| <= grad_tol), loss_tol (loss <= loss_tol),
+    patience (the best loss is at least `patience` iterations old), max_iter
+    (t >= max_iter).
     """
     t = len(losses) - 1
     if grad_norm <= grad_tol:
@@ -34,7 +35,8 @@ def predicted_iterations(kappa, eps):
 
 
 def early_stopping(val_losses, patience):
-    """The best epoch (strictly lowest validation loss) when patience runs out, or at the end."""
+    """The best epoch (strictly lowest validation loss) when patience runs out, or at
+    the end."""
     best = 0
     for t, loss in enumerate(val_losses):
         if loss < val_losses[best]:
@@ -47,8 +49,9 @@ def early_stopping(val_losses, patience):
 def classify_stationary_point(H):
     """Second-derivative test from the signs of the Hessian's eigenvalues.
 
-    An eigenvalue counts as zero when |lambda| <= 1e-9 max |lambda_i|: round-off leaves the
-    zero eigenvalues of a rotated matrix at about 1e-16 times the largest, of either sign.
+    An eigenvalue counts as zero when |lambda| <= 1e-9 max |lambda_i|: round-off leaves
+    the zero eigenvalues of a rotated matrix at about 1e-16 times the largest, of either
+    sign.
     """
     eigenvalues = np.linalg.eigvalsh(H)
     tolerance = 1e-9 * np.max(np.abs(eigenvalues))

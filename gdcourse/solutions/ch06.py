@@ -4,14 +4,16 @@ import numpy as np
 
 
 def momentum_step(w, v, grad, lr, beta):
-    """Momentum in the EMA form: v_new = beta v + (1 - beta) grad, w_new = w - lr v_new."""
+    """Momentum in the EMA form: v_new = beta v + (1 - beta) grad,
+    w_new = w - lr v_new."""
     v_new = beta * v + (1 - beta) * grad
     w_new = w - lr * v_new
     return w_new, v_new
 
 
 def nesterov_step(w, b, grad, lr, momentum):
-    """Nesterov momentum as torch.optim.SGD: b_new = mu b + grad, w_new = w - lr (grad + mu b_new)."""
+    """Nesterov momentum as torch.optim.SGD: b_new = beta b + grad,
+    w_new = w - lr (grad + beta b_new), with beta = momentum."""
     b_new = momentum * b + grad
     w_new = w - lr * (grad + momentum * b_new)
     return w_new, b_new
@@ -39,7 +41,8 @@ def adam_step(w, m, v, grad, t, lr, beta1, beta2, eps):
 
 def polyak_parameters(L, mu):
     """Polyak's optimal heavy ball for a quadratic with eigenvalues in [mu, L]:
-    lr = 4 / (sqrt(L) + sqrt(mu))^2, momentum = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2."""
+    lr = 4 / (sqrt(L) + sqrt(mu))^2,
+    momentum = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2."""
     sqrt_kappa = np.sqrt(L / mu)
     lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
     momentum = ((sqrt_kappa - 1) / (sqrt_kappa + 1)) ** 2

@@ -3,15 +3,8 @@
 import numpy as np
 
 from ...solutions import ch08 as sol
-from ..core import Case, Exercise, Mistake, register
-
-
-def _rotated(rng, eigenvalues):
-    """A symmetric matrix with the given eigenvalues in a random orthonormal basis."""
-    n = len(eigenvalues)
-    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    A = (Q * eigenvalues) @ Q.T
-    return (A + A.T) / 2
+from ..exercise import Case, Exercise, Mistake, register
+from ._common import rotated
 
 
 class _QuadraticGradient:
@@ -42,11 +35,11 @@ def _worst_function_gradient(k, L):
     return _QuadraticGradient(A, b)
 
 
-def _momentum_cases(rng):
+def _accelerated_cases(rng):
     for n, steps in ((2, 15), (5, 40), (12, 25)):
         eigenvalues = np.exp(rng.uniform(np.log(1e-3), 0.0, n))
         L = float(eigenvalues.max() * rng.uniform(1.0, 1.5))
-        grad = _QuadraticGradient(_rotated(rng, eigenvalues), rng.standard_normal(n))
+        grad = _QuadraticGradient(rotated(rng, eigenvalues), rng.standard_normal(n))
         yield Case((grad, rng.standard_normal(n), L, steps),
                    label=f"a random {n}-dimensional convex quadratic")
     yield Case((_worst_function_gradient(21, 1.0), np.zeros(21), 1.0, 10),
@@ -80,7 +73,7 @@ register(Exercise(
     what="the iterates x_0, ..., x_n on random convex quadratics of 2 to 12 dimensions, "
          "Nesterov's worst function, sums of log cosh terms, a one-dimensional problem, zero "
          "and one steps, and a start at the minimiser.",
-    cases=_momentum_cases,
+    cases=_accelerated_cases,
     edge_cases=[
         Case((_QuadraticGradient([[2.0]], [1.0]), np.array([3.0]), 2.0, 6),
              label="a one-dimensional quadratic"),
