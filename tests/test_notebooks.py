@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 CHECK = re.compile(r"""^check\(\s*["']([^"']+)["']\s*,\s*(\w+)\s*\)\s*$""")
+VALUE_STUB = re.compile(r"^(\w+) = \.\.\.\s*$", re.M)   # the stub of a value exercise
 
 sys.path.insert(0, str(ROOT / "tools"))
 import nbsource  # noqa: E402
@@ -66,8 +67,13 @@ def test_chapter_structure(path):
         assert get(ex_id).chapter == chapter and get(ex_id).name == name
     stubs = [c for c in cells if "exercise-stub" in tags(c)]
     assert len(stubs) == len(found)
+    ids = {name: ex_id for ex_id, name in found}
     for stub in stubs:
-        assert "raise NotImplementedError" in stub.source
+        value = VALUE_STUB.search(stub.source)
+        if value:
+            assert get(ids[value.group(1)]).kind == "value", stub.source
+        else:
+            assert "raise NotImplementedError" in stub.source
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for ex_id, name in found:
         assert f":pyobject: {name}" in text, f"the solution of {ex_id} shows the reference"
@@ -107,7 +113,10 @@ def solved_copy(nb):
     """The notebook with every exercise stub replaced by the reference solution's source."""
     ids = {name: ex_id for ex_id, name in checks_in(nb)}
     for cell in code_cells(nb):
-        if "exercise-stub" in tags(cell):
+        if "exercise-stub" in tags(cell) and VALUE_STUB.search(cell.source):
+            name = VALUE_STUB.search(cell.source).group(1)
+            cell.source = f"{name} = {reference(ids[name])!r}"
+        elif "exercise-stub" in tags(cell):
             name = re.search(r"^def (\w+)\(", cell.source, re.M).group(1)
             cell.source = inspect.getsource(reference(ids[name]))
     return nb

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from gdcourse.optim import SGD
+
 
 def momentum_step(w, v, grad, lr, beta):
     """Momentum in the EMA form: v_new = beta v + (1 - beta) grad,
@@ -47,3 +49,41 @@ def polyak_parameters(L, mu):
     lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
     momentum = ((sqrt_kappa - 1) / (sqrt_kappa + 1)) ** 2
     return float(lr), float(momentum)
+
+
+def best_momentum(valley, start):
+    """The experiment: the heavy ball with lr = 1/L from `start`, for each momentum of
+    the question; prints the steps each needs to reach f < 1e-8, returns the fastest."""
+    steps = {}
+    for momentum in ("0", "0.5", "0.8", "0.9", "0.99"):
+        optimizer = SGD(lr=1 / valley.L, momentum=float(momentum))
+        w, t = np.array(start, dtype=float), 0
+        while valley.loss(w) >= 1e-8:
+            w, t = optimizer.step(w, valley.grad(w)), t + 1
+        steps[momentum] = t
+        print(f"momentum {momentum:>4}: {t:5d} steps")
+    return min(steps, key=steps.get)
+
+
+def valley_settings():
+    """Polyak's optimal heavy ball for the valley's eigenvalues mu = 1 and L = 50."""
+    L, mu = 50.0, 1.0
+    lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
+    momentum = ((np.sqrt(L / mu) - 1) / (np.sqrt(L / mu) + 1)) ** 2
+    return lr, momentum
+
+
+def adam_iterates(grad, w0, lr, n_steps, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam from w0, t = 1, 2, ... counting the steps so that the first one is bias
+    corrected too; returns w_0, ..., w_n, one per row."""
+    w = np.array(w0, dtype=float)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    iterates = [w]
+    for t in range(1, n_steps + 1):
+        g = grad(w)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g ** 2
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+        iterates.append(w)
+    return np.array(iterates)

@@ -50,3 +50,40 @@ def diagnose_run(losses):
     if losses[len(losses) // 2] - losses[-1] >= 0.25 * (losses[0] - losses[-1]):
         return "too slow"
     return "converging"
+
+
+def chain_fate(chain, w_start):
+    """The experiment: 500 steps of plain gradient descent at lr = 1e-4 on the chain;
+    prints where the product of the weights went, returns it as one of the answers."""
+    path = [np.array(w_start, dtype=float)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(500):
+            path.append(path[-1] - 1e-4 * chain.grad(path[-1]))
+    products = np.prod(path, axis=1)
+    print("product after 0, 1, 2, 100, 500 steps:", products[[0, 1, 2, 100, 500]])
+    if not np.isfinite(products[-1]):
+        return "overflow"
+    if products[-1] > 50:
+        return "still above 50"
+    return "close to 2" if abs(products[-1] - 2) < 0.01 else "close to 0"
+
+
+def chain_rescue():
+    """The rate near 1/C, C = |grad p|^2 = 75 the curvature near the solutions, and
+    clipped steps of lr * max_norm = 0.13, about a tenth of the way to them."""
+    return 0.013, 10.0
+
+
+def early_stopping_gd(grad, val_loss, w0, lr, max_epochs, patience):
+    """Gradient descent that keeps the parameters with the lowest validation loss and
+    stops after `patience` epochs without improvement; returns those parameters."""
+    w = np.array(w0, dtype=float)
+    best_w, best_epoch, best_loss = w, 0, val_loss(w)
+    for epoch in range(1, max_epochs + 1):
+        w = w - lr * grad(w)             # a new array: best_w keeps its own
+        loss = val_loss(w)
+        if loss < best_loss:
+            best_w, best_epoch, best_loss = w, epoch, loss
+        elif epoch - best_epoch >= patience:
+            break
+    return best_w

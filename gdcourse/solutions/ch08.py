@@ -2,6 +2,9 @@
 
 import numpy as np
 
+from gdcourse import theory
+from gdcourse.theory import sgd_ensemble
+
 
 def accelerated_momentum(grad, w0, L, n_steps):
     """Nesterov's method as momentum: x_{k+1} = y_k - grad(y_k) / L,
@@ -40,3 +43,37 @@ def polyak_ruppert(iterates, start):
 def robbins_monro(p):
     """Do the steps 1 / (t + 1)^p satisfy sum eta_t = inf and sum eta_t^2 < inf?"""
     return 0.5 < p <= 1
+
+
+def floor_ratio(noisy, theta0):
+    """The experiment: the noise floors of the constant steps 0.08 and 0.04, measured
+    (mean excess of 500 runs over steps 1500-3000) and from the exact formula; prints
+    both ratios and returns the measured one, rounded."""
+    floors = []
+    for lr in (0.08, 0.04):
+        runs = sgd_ensemble(noisy, theta0, lr, 3000, n_runs=500, record_every=20,
+                            random_state=5)
+        error = runs.params[runs.steps >= 1500] - noisy.solution()
+        floors.append(0.5 * np.mean(np.sum((error @ noisy.hessian()) * error, axis=2)))
+    exact = theory.noise_floor(noisy, 0.08) / theory.noise_floor(noisy, 0.04)
+    print(f"measured ratio {floors[0] / floors[1]:.3f}, exact {exact:.3f}")
+    return round(floors[0] / floors[1])
+
+
+def decreasing_steps():
+    """c = 1.5: above 1, so that the error along the flattest direction falls faster
+    than the 1/t of the noise; k = 1: the first step is 1.5/R^2, below the 2/R^2 at
+    which a step on the largest example overshoots."""
+    return 1.5, 1.0
+
+
+def sgd_iterates(Z, y, theta0, lr, n_steps, rng):
+    """Single-example SGD, examples drawn with replacement:
+    theta <- theta - lr (z_i^T theta - y_i) z_i; returns theta_0, ..., theta_n."""
+    theta = np.array(theta0, dtype=float)
+    iterates = [theta]
+    for _ in range(n_steps):
+        i = rng.integers(len(y))
+        theta = theta - lr * (Z[i] @ theta - y[i]) * Z[i]    # no 1/m: one example's loss
+        iterates.append(theta)
+    return np.array(iterates)

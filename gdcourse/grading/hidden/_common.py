@@ -40,3 +40,23 @@ class Invalid:
 
     def __init__(self, message: str):
         self.message = message
+
+
+class QuadraticGradient:
+    """The gradient A w - b of the quadratic w^T A w / 2 - b^T w, as a callable."""
+
+    def __init__(self, A, b):
+        self.A, self.b = np.asarray(A, dtype=float), np.asarray(b, dtype=float)
+
+    def __call__(self, w):
+        return self.A @ w - self.b
+
+
+class LogCoshGradient:
+    """The gradient B^T tanh(B w - c) of sum_i log cosh((B w - c)_i), convex and not quadratic."""
+
+    def __init__(self, B, c):
+        self.B, self.c = np.asarray(B, dtype=float), np.asarray(c, dtype=float)
+
+    def __call__(self, w):
+        return self.B.T @ np.tanh(self.B @ w - self.c)

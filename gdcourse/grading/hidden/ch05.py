@@ -2,11 +2,14 @@
 
 import numpy as np
 
+from ...objectives import LinearRegression
 from ...solutions import ch05 as sol
+from ...variants import minibatch_descent
 from ..exercise import Case, Exercise, Mistake, register
 from ..outputs import is_number, values_close
 from ..sandbox import describe_type
 from ._common import Invalid, regression, samples_in
+from ._experiments import REACHED, goal_compare, goal_run, positive
 
 
 def _generator(rng):
@@ -392,5 +395,210 @@ register(Exercise(
                 "You squared the gradients themselves: sigma^2 measures their spread around "
                 "the full gradient g, so subtract the mean row first, (1/m) sum_i "
                 "||g_i - g||^2."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------ interpolation_race
+RACE_ANSWERS = ("before epoch 10", "between epochs 10 and 100", "between epochs 100 and 200",
+                "never within 200 epochs")
+
+register(Exercise(
+    id="ch05.interpolation_race",
+    title="Predict: does batch gradient descent overtake SGD without noise?",
+    reference="never within 200 epochs",
+    kind="value",
+    output="choice",
+    choices=RACE_ANSWERS,
+    what="your prediction, compared with what the experiment gives: on the noiseless targets, "
+         "the first epoch at which batch gradient descent (lr = 0.3) has a lower loss than SGD "
+         "(B = 1, lr = 0.03).",
+    mistakes=[
+        Mistake("as on the noisy targets", "before epoch 10",
+                "That is what happened on the real, noisy targets, where SGD levels off at its "
+                "noise floor while batch gradient descent keeps going down. Without noise "
+                "there is no floor: every per-example gradient vanishes at the minimum, and "
+                "SGD keeps converging at a constant rate."),
+        Mistake("eventually", "between epochs 10 and 100",
+                "Batch gradient descent does not catch up: both runs converge geometrically, "
+                "at speeds set by the same conditioning, but SGD makes 442 updates per epoch "
+                "and batch gradient descent one. The gap between them grows every epoch."),
+        Mistake("late", "between epochs 100 and 200",
+                "Both runs converge geometrically, and the faster one stays ahead: SGD makes "
+                "442 updates per epoch, batch gradient descent one, so the gap between them "
+                "widens epoch after epoch instead of closing."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------- one_pass_settings
+PASS_ROWS, PASS_TARGET = 2000, 4e-3
+
+
+def _pass_cases(rng):
+    for k in (1, 2, 3):
+        X, y = regression(rng, PASS_ROWS, 5, scale=np.array([1.0, 0.9, 0.8, 0.7, 0.6]),
+                          bias=1.0)
+        problem = LinearRegression(X, y)
+        theta_star = problem.solution()
+        noiseless = LinearRegression(X, problem.Z @ theta_star)     # the same minimiser
+        yield Case((problem, noiseless, int(rng.integers(2**31)), problem.loss(theta_star)),
+                   label=f"hidden data set {k} (2000 rows drawn the same way)")
+
+
+def _pass_experiment(settings, case):
+    """[verdict, f - f* after the pass, the same on noiseless targets, updates, B, lr].
+
+    Least-squares SGD is linear in the targets: on the noiseless targets, with the same
+    rows in the same order, it makes exactly the part of the error that comes from the
+    start (the bias), and the rest comes from the noise.  Verdicts: 1 diverged, 2 the
+    noise keeps it above the target, 3 the steps do not get close enough."""
+    batch_size, lr = settings
+    problem, noiseless, seed, f_star = case.args
+    with np.errstate(all="ignore"):
+        runs = [minibatch_descent(data, np.zeros(6), lr=lr, batch_size=int(batch_size),
+                                  epochs=1, random_state=seed, record="epoch")
+                for data in (problem, noiseless)]
+        gap, bias = problem.loss(runs[0].w) - f_star, noiseless.loss(runs[1].w)
+    updates = -(-PASS_ROWS // int(batch_size))
+    if runs[0].diverged or not gap < problem.loss(np.zeros(6)) - f_star:
+        return np.array([1.0, min(gap, 1e300), 0.0, updates, batch_size, lr])
+    verdict = REACHED if gap < PASS_TARGET else 3.0 if bias > PASS_TARGET / 2 else 2.0
+    return np.array([verdict, gap, bias, updates, batch_size, lr])
+
+
+def _pass_explain(outcome):
+    verdict, gap, bias, updates, batch_size, lr = outcome
+    rows = "a single row" if batch_size == 1 else f"{batch_size:.0f} rows"
+    run = (f"With batches of {rows} and lr = {lr:g} ({updates:.0f} "
+           f"update{'s' if updates > 1 else ''} in the pass)")
+    bias = f"{bias:.2g}" if bias >= 1e-12 else "below 1e-12"
+    if verdict == 1:
+        return (f"{run} the loss grew instead of falling: this rate is too large for "
+                f"batches of this size.")
+    missed = (f"{run} f - f* = {gap:.2g} after the pass, {gap / PASS_TARGET:.2g} times the "
+              f"target 4e-3.")
+    if verdict == 3:
+        return (f"{missed} The steps do not get close enough to the minimum in one pass: "
+                f"even on noiseless targets (the same rows in the same order) they would "
+                f"stop at f - f* = {bias}. Raise lr, or take more, smaller batches.")
+    return (f"{missed} The approach is fine (on noiseless targets the same steps would reach "
+            f"{bias}), but the noise of the batch gradients keeps the run hovering "
+            f"around the minimum, in a cloud that grows with lr / B (yours is "
+            f"{lr / batch_size:.2g}). Lower lr, or take larger batches.")
+
+
+def _pass_full_batch():
+    return PASS_ROWS, 1.0
+
+
+def _pass_noisy_sgd():
+    return 1, 0.1
+
+
+def _pass_timid_sgd():
+    return 1, 0.0005
+
+
+def _pass_few_large_batches():
+    return 64, 0.02
+
+
+register(Exercise(
+    id="ch05.one_pass_settings",
+    title="Goal: f - f* < 4e-3 after one pass over 2000 rows",
+    reference=sol.one_pass_settings,
+    what="your (batch_size, lr) in minibatch_descent for one epoch from zero on three hidden "
+         "data sets of 2000 rows drawn like the notebook's, each with a hidden shuffling "
+         "seed: f - f* < 4e-3 after the pass on each.",
+    output="any",
+    cases=_pass_cases,
+    run=goal_run(("batch_size", "lr"),
+                 {"batch_size": (lambda b: b.is_integer() and 1 <= b <= PASS_ROWS,
+                                 "a whole number from 1 to 2000"),
+                  "lr": (positive, "a positive number")},
+                 _pass_experiment),
+    compare=goal_compare(_pass_explain),
+    mistakes=[
+        Mistake("the full batch", _pass_full_batch,
+                "One pass of batch gradient descent is a single step, and no single step of "
+                "gradient descent solves a problem whose curvatures differ (here by a factor "
+                "of about 3). With a budget of one pass, many cheap steps beat one exact one."),
+        Mistake("per-example steps at a large rate", _pass_noisy_sgd,
+                "A per-example step at lr = 0.1 is noisy: the run reaches the minimum early "
+                "in the pass and then hovers around it at a distance set by lr / B. Take "
+                "smaller steps, or average more rows per step."),
+        Mistake("per-example steps at a tiny rate", _pass_timid_sgd,
+                "These steps are so small that 2000 of them do not reach the minimum: the "
+                "error along the flattest direction shrinks by only about lr * mu per step."),
+        Mistake("a few large batches at a small rate", _pass_few_large_batches,
+                "Batches of 64 rows make only 32 updates in a pass, and at lr = 0.02 each one "
+                "moves very little: larger batches need a proportionally larger rate."),
+    ],
+))
+
+
+# -------------------------------------------------------------------------------------- sgd_epochs
+def _epochs_cases(rng):
+    for m, n, epochs in ((12, 2, 3), (30, 3, 2), (25, 4, 4)):
+        X, y = regression(rng, m, n, bias=0.3)
+        Z = np.column_stack([np.ones(m), X])
+        yield Case((Z, y, rng.standard_normal(n + 1), float(rng.uniform(0.02, 0.08)), epochs,
+                    _generator(rng)),
+                   label=f"{m} rows, {n} features and a bias, {epochs} epochs")
+
+
+def _sgd_epochs(*, pairs_kept=True, shuffle="every epoch", targets_follow=True):
+    """SGD epochs with the planted bug or a wrong fix: Z and y permuted separately, no
+    shuffle, one shuffle before the first epoch, only Z permuted."""
+    def sgd_epochs(Z, y, theta0, lr, epochs, rng):
+        theta = np.array(theta0, dtype=float)
+        order = rng.permutation(len(y)) if shuffle == "once" else np.arange(len(y))
+        for _ in range(epochs):
+            if shuffle == "every epoch":
+                order = rng.permutation(len(y))
+            targets = order if pairs_kept else rng.permutation(len(y))
+            targets = targets if targets_follow else np.arange(len(y))
+            for z_i, y_i in zip(Z[order], y[targets]):
+                theta = theta - lr * (z_i @ theta - y_i) * z_i
+        return theta
+    return sgd_epochs
+
+
+register(Exercise(
+    id="ch05.sgd_epochs",
+    title="Debug: SGD that learns nothing",
+    reference=sol.sgd_epochs,
+    what="the parameters after a few epochs of per-example SGD, each epoch visiting the rows "
+         "in the order of one rng.permutation, for random data sets, one epoch, a single row "
+         "and a perfect fit.",
+    cases=_epochs_cases,
+    edge_cases=[
+        Case((np.array([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5], [1.0, 3.0]]),
+              np.array([3.0, -2.0, 1.0, 4.0]), np.zeros(2), 0.1, 1, np.random.default_rng(21)),
+             label="one epoch"),
+        Case((np.array([[1.0, 0.5, -1.0]]), np.array([2.0]), np.array([0.2, 0.1, 0.0]), 0.2,
+              3, np.random.default_rng(22)), label="a single row"),
+        Case((np.array([[1.0, 1.0], [1.0, 2.0], [1.0, 3.0]]), np.array([3.0, 5.0, 7.0]),
+              np.array([1.0, 2.0]), 0.05, 2, np.random.default_rng(23)),
+             label="a perfect fit (nothing to learn)"),
+    ],
+    rtol=1e-7,
+    atol=1e-10,
+    mistakes=[
+        Mistake("the code as given", _sgd_epochs(pairs_kept=False),
+                "This still behaves like the code you were given. Compare the loss it reaches "
+                "with the least-squares minimum, then ask which target each row is paired "
+                "with during an epoch."),
+        Mistake("shuffling removed", _sgd_epochs(shuffle="never"),
+                "Each row now meets its own target, but you removed the shuffling: every "
+                "epoch must visit the rows in a new random order, one rng.permutation per "
+                "epoch."),
+        Mistake("shuffled once", _sgd_epochs(shuffle="once"),
+                "The pairs are right, but you shuffle only once, before the first epoch: "
+                "reshuffle at the start of every epoch."),
+        Mistake("targets in their stored order", _sgd_epochs(targets_follow=False),
+                "You shuffle the rows of Z but take the targets in their stored order, so the "
+                "pairs are still broken: index Z and y with the same permutation."),
     ],
 ))

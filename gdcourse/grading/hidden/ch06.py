@@ -6,10 +6,14 @@ one has a ``compare`` hook that checks the tuple's length, then each item in tur
 
 import numpy as np
 
+from ...objectives import Quadratic
+from ...optim import SGD
 from ...solutions import ch06 as sol
 from ..exercise import Case, Exercise, Mistake, register
 from ..outputs import output_problem, values_close
 from ..sandbox import describe_type
+from ._common import LogCoshGradient, QuadraticGradient, spd
+from ._experiments import REACHED, goal_compare, goal_run, positive
 
 RTOL, ATOL = 1e-9, 1e-12
 
@@ -406,5 +410,215 @@ register(Exercise(
                 "Your learning rate divides by sqrt(L) + sqrt(mu); the denominator is its "
                 "square."),
         _swapped(sol.polyak_parameters, ("lr", "momentum")),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------ best_momentum
+MOMENTA = ("0", "0.5", "0.8", "0.9", "0.99")
+
+register(Exercise(
+    id="ch06.best_momentum",
+    title="Predict: the best momentum at lr = 1/L",
+    reference="0.8",
+    kind="value",
+    output="choice",
+    choices=MOMENTA,
+    what="your prediction, compared with what the experiment gives: the heavy ball with "
+         "lr = 1/L on the valley, from the chapter's start, counting the steps to f < 1e-8.",
+    mistakes=[
+        Mistake("no momentum", "0",
+                "Plain gradient descent at lr = 1/L is the slowest of the five: along the "
+                "valley floor, where the curvature is mu = 1, it shrinks the error by only "
+                "1 - 1/kappa = 0.98 per step. Run the experiment in the solution and see."),
+        Mistake("Polyak's momentum", "0.5",
+                "Close to Polyak's momentum 0.57, but that one belongs with Polyak's rate "
+                "4/(sqrt(L) + sqrt(mu))^2, about 3/L. At lr = 1/L momentum 0.5 is too weak "
+                "for the flat direction: its error still shrinks along a real root of "
+                "z^2 - (1 + beta - 1/kappa) z + beta = 0, about 0.96 per step."),
+        Mistake("the usual default", "0.9",
+                "The usual default is too much here. Once beta is above "
+                "(1 - 1/sqrt(kappa))^2, about 0.74 at lr = 1/L, every direction spirals in "
+                "with modulus sqrt(beta) per step: sqrt(0.9) = 0.95. Just above 0.74 is best."),
+        Mistake("heavy momentum", "0.99",
+                "The ball keeps circling: with beta = 0.99 every direction spirals with "
+                "modulus sqrt(0.99) = 0.995 per step, slower even than plain gradient "
+                "descent (0.98)."),
+    ],
+))
+
+
+# ---------------------------------------------------------------------------------- valley_settings
+VALLEY_TARGET, VALLEY_STEPS, VALLEY_HORIZON = 1e-8, 70, 2000
+
+
+def _valley_cases(rng):
+    valley = Quadratic.from_eigenvalues([1.0, 50.0], seed=4)    # the chapter's valley
+    for k, angle in enumerate(rng.uniform(0, 2 * np.pi, 3), start=1):
+        start = 5.0 * np.array([np.cos(angle), np.sin(angle)])
+        yield Case((valley, start), label=f"hidden start {k} (at distance 5 from the minimum)")
+
+
+def _valley_experiment(settings, case):
+    """[verdict, steps to f < 1e-8 (0: never), f after 70 steps, step of divergence (0)]."""
+    lr, momentum = settings
+    valley, start = case.args
+    optimizer = SGD(lr=lr, momentum=momentum)
+    w, f_start = start, valley.loss(start)
+    reached, f_budget = 0, np.nan
+    for t in range(1, VALLEY_HORIZON + 1):
+        w = optimizer.step(w, valley.grad(w))
+        f = valley.loss(w)
+        if not f <= 1e6 * f_start:                      # also NaN and infinity
+            return np.array([1.0, 0, 0, t, lr, momentum])
+        if t == VALLEY_STEPS:
+            f_budget = f
+        if f < VALLEY_TARGET and not reached:
+            reached = t
+        if reached and t >= VALLEY_STEPS:
+            break
+    verdict = REACHED if 0 < reached <= VALLEY_STEPS else 2.0
+    return np.array([verdict, reached, f_budget, 0, lr, momentum])
+
+
+def _valley_explain(outcome):
+    verdict, reached, f_budget, diverged, lr, momentum = outcome
+    settings = f"With lr = {lr:g} and momentum = {momentum:g} the heavy ball"
+    if verdict == 1:
+        return (f"{settings} diverged: f grew past a million times its starting value by step "
+                f"{diverged:.0f}. On a quadratic it is stable only while "
+                f"lr * L < 2 (1 + momentum) = {2 * (1 + momentum):.3g}; yours is "
+                f"lr * L = {lr * 50:.3g} (L = 50).")
+    later = (f"it gets there after {reached:.0f} steps" if reached
+             else f"it does not get there within {VALLEY_HORIZON} steps")
+    return (f"{settings} is too slow: after {VALLEY_STEPS} steps f = {f_budget:.1e}, "
+            f"{f_budget / VALLEY_TARGET:.2g} times the target 1e-8; {later}.")
+
+
+def _valley_chapter_defaults():
+    return 1 / 50, 0.9
+
+
+def _valley_gradient_descent():
+    return 2 / 51, 0.0
+
+
+def _valley_form_b_rate():
+    lr, momentum = sol.valley_settings()
+    return lr / (1 - momentum), momentum
+
+
+def _valley_circling():
+    return 1 / 50, 0.99
+
+
+register(Exercise(
+    id="ch06.valley_settings",
+    title="Goal: f < 1e-8 in 70 steps on the valley",
+    reference=sol.valley_settings,
+    what="your (lr, momentum) in SGD(lr=lr, momentum=momentum) on the chapter's valley, from "
+         "three hidden starts at distance 5 from the minimum: f < 1e-8 within 70 steps from "
+         "each.",
+    output="any",
+    cases=_valley_cases,
+    run=goal_run(("lr", "momentum"),
+                 {"lr": (positive, "a positive number"),
+                  "momentum": (lambda beta: 0 <= beta < 1, "a number in [0, 1)")},
+                 _valley_experiment),
+    compare=goal_compare(_valley_explain),
+    mistakes=[
+        Mistake("the chapter's momentum run", _valley_chapter_defaults,
+                "These are the settings of the chapter's momentum run. At lr = 1/L no momentum "
+                "is fast enough: the rate itself has to grow. Polyak's analysis gives the "
+                "best pair for a quadratic whose eigenvalues lie in [mu, L]."),
+        Mistake("gradient descent at its best step", _valley_gradient_descent,
+                "Without momentum even the best constant step 2/(L + mu) shrinks the error "
+                "only by (kappa - 1)/(kappa + 1) = 0.96 per step: hundreds of steps."),
+        Mistake("the rate of form (b)", _valley_form_b_rate,
+                "Your rate is Polyak's divided by 1 - momentum: that is the rate alpha of the "
+                "moving-average form (b). SGD(lr, momentum) is PyTorch's form (c), whose rate "
+                "is lr = alpha (1 - beta)."),
+        Mistake("momentum 0.99", _valley_circling,
+                "With momentum 0.99 the ball keeps circling around the minimum: every "
+                "direction spirals in with modulus sqrt(0.99) = 0.995 per step."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------ adam_iterates
+class _ConstantGradient:
+    """A gradient that is the same vector everywhere (the chapter's test of step lengths)."""
+
+    def __init__(self, g):
+        self.g = np.asarray(g, dtype=float)
+
+    def __call__(self, w):
+        return self.g.copy()
+
+
+def _adam_run_cases(rng):
+    for n, steps in ((3, 12), (6, 25)):
+        yield Case((QuadraticGradient(spd(rng, n, 0.5, 20.0), rng.standard_normal(n)),
+                    rng.standard_normal(n) * 2, float(rng.uniform(0.01, 0.2)), steps),
+                   label=f"a random {n}-dimensional quadratic, {steps} steps")
+    B = rng.standard_normal((8, 4))
+    yield Case((LogCoshGradient(B, rng.standard_normal(8)), rng.standard_normal(4), 0.05, 15,
+                float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.999))),
+               label="a convex function that is not quadratic, random betas")
+
+
+def _adam_run(*, first_uncorrected=True, power_shift=0, correct=True):
+    """Adam loops with the planted bug or a partial fix: the first step uncorrected, the
+    powers of the later corrections one step behind (power_shift = 0), no correction."""
+    def adam_iterates(grad, w0, lr, n_steps, beta1=0.9, beta2=0.999, eps=1e-8):
+        w = np.array(w0, dtype=float)
+        m, v = np.zeros_like(w), np.zeros_like(w)
+        iterates = [w]
+        for t in range(n_steps):
+            g = grad(w)
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g ** 2
+            k = t + power_shift if t > 0 or not first_uncorrected else None
+            if correct and k is not None:
+                m_hat, v_hat = m / (1 - beta1 ** max(k, 1)), v / (1 - beta2 ** max(k, 1))
+            else:
+                m_hat, v_hat = m, v
+            w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+            iterates.append(w)
+        return np.array(iterates)
+    return adam_iterates
+
+
+register(Exercise(
+    id="ch06.adam_iterates",
+    title="Debug: Adam's first step",
+    reference=sol.adam_iterates,
+    what="the iterates w_0, ..., w_n of Adam with bias correction (steps counted from 1) on "
+         "constant gradients (the step lengths of the chapter), random quadratics, a convex "
+         "function that is not quadratic, random betas, a single step and no step at all.",
+    cases=_adam_run_cases,
+    edge_cases=[
+        Case((_ConstantGradient([1.0]), np.zeros(1), 0.01, 30),
+             label="a constant gradient, 30 steps (the chapter's test)"),
+        Case((_ConstantGradient([1e-3, 1.0, 1e3]), np.zeros(3), 0.01, 5),
+             label="a constant gradient of very different sizes"),
+        Case((QuadraticGradient(np.diag([1.0, 10.0]), [1.0, 1.0]), np.array([3.0, -2.0]), 0.1,
+              1), label="a single step"),
+        Case((QuadraticGradient(np.diag([1.0, 10.0]), [1.0, 1.0]), np.array([3.0, -2.0]), 0.1,
+              0), label="no step at all (n_steps = 0)"),
+    ],
+    mistakes=[
+        Mistake("the code as given", _adam_run(),
+                "This still behaves like the code you were given. Measure its step lengths on "
+                "a constant gradient, as the chapter did: with bias correction every step is "
+                "exactly lr long, the first one included. Which step is not?"),
+        Mistake("first step fixed, later powers behind",
+                _adam_run(first_uncorrected=False, power_shift=0),
+                "Your first step is right now, but the later corrections still use the power "
+                "of the step before: at the loop's t, the step number is t + 1."),
+        Mistake("no bias correction", _adam_run(correct=False),
+                "You removed the bias correction instead of fixing it: without it the early "
+                "steps are mis-scaled (about 3.2 lr at the first step on a constant "
+                "gradient). Divide m and v by 1 - beta^t with t = 1 for the first step."),
     ],
 ))

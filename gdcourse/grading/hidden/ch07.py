@@ -2,11 +2,14 @@
 
 import numpy as np
 
+from ...objectives import LinearRegression
 from ...solutions import ch07 as sol
+from ...stability import clip_by_norm
 from ..exercise import Case, Exercise, Mistake, register
 from ..outputs import output_problem, values_close
 from ..sandbox import describe_type
-from ._common import Invalid
+from ._common import Invalid, QuadraticGradient
+from ._experiments import REACHED, goal_compare, goal_run, positive
 
 
 # ------------------------------------------------------------------------------------- clip_by_norm
@@ -475,5 +478,235 @@ register(Exercise(
         Mistake("strict thresholds", _label_mistake_strict,
                 "Curves exactly at a threshold get the wrong label: the rules say 'at least', so "
                 "use >= rather than >."),
+    ],
+))
+
+
+# -------------------------------------------------------------------------------------- chain_fate
+FATES = ("overflow", "still above 50", "close to 2", "close to 0")
+
+register(Exercise(
+    id="ch07.chain_fate",
+    title="Predict: the chain at a hundred times smaller rate",
+    reference="close to 0",
+    kind="value",
+    output="choice",
+    choices=FATES,
+    what="your prediction, compared with what the experiment gives: the product of the 20 "
+         "weights after 500 steps of plain gradient descent at lr = 1e-4 from w_k = 1.25.",
+    mistakes=[
+        Mistake("overflow again", "overflow",
+                "A hundred times smaller rate gives a hundred times shorter first step: each "
+                "weight moves by about 1e-4 * 5880 = 0.59 instead of 59. The weights land near "
+                "0.66, nowhere near an overflow."),
+        Mistake("hardly moves", "still above 50",
+                "The first step is not small: the first gradient has entries of about 5880, "
+                "so even at lr = 1e-4 every weight moves by about 0.59, from 1.25 down to "
+                "0.66, and the product drops at once."),
+        Mistake("converges", "close to 2",
+                "The first step overshoots: it moves every weight from 1.25 to about 0.66, and "
+                "0.66^20 is about 3e-4. There the gradient entries (p - 2) p / w_k are about "
+                "1e-3, so the gradients have vanished: 500 steps of lr = 1e-4 barely move."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------ chain_rescue
+RESCUE_TARGET, RESCUE_STEPS, RESCUE_HORIZON = 1e-12, 25, 400
+SOLUTION_CURVATURE = 75.0     # |grad p|^2 = 4 sum 1/w_k^2 at w_k = 2^(1/20), about 74.6
+
+
+def _chain_loss(w):
+    return 0.5 * (np.prod(w) - 2.0) ** 2
+
+
+def _chain_grad(w):
+    p = np.prod(w)
+    return (p - 2.0) * p / w
+
+
+def _rescue_cases(rng):
+    yield Case((np.full(20, 1.25),), label="the chapter's start, w_k = 1.25")
+    for k in (1, 2):
+        yield Case((rng.uniform(1.15, 1.35, 20),),
+                   label=f"hidden start {k} (20 weights between 1.15 and 1.35)")
+
+
+def _rescue_experiment(settings, case):
+    """[verdict, step reaching J < 1e-12 (0: not within 400), J after 25 steps, clipped
+    steps among the first 25, product of the weights after 25 steps, step of divergence (0),
+    lr, max_norm] with the verdicts 1 diverged, 2 too slow."""
+    lr, max_norm = settings
+    w = case.args[0]
+    start_loss, reached, clipped, budget_loss, product = _chain_loss(w), 0, 0, np.nan, np.nan
+    with np.errstate(all="ignore"):
+        for t in range(1, RESCUE_HORIZON + 1):
+            g = _chain_grad(w)
+            clipped += t <= RESCUE_STEPS and np.linalg.norm(g) > max_norm
+            w = w - lr * clip_by_norm(g, max_norm)
+            loss = _chain_loss(w)
+            if not loss <= 1e6 * start_loss:
+                return np.array([1.0, 0, 0, clipped, 0, t, lr, max_norm])
+            if t == RESCUE_STEPS:
+                budget_loss, product = loss, np.prod(w)
+            reached = reached or (t if loss < RESCUE_TARGET else 0)
+            if reached and t >= RESCUE_STEPS:
+                break
+    verdict = REACHED if 0 < reached <= RESCUE_STEPS else 2.0
+    return np.array([verdict, reached, budget_loss, clipped, product, 0, lr, max_norm])
+
+
+def _rescue_explain(outcome):
+    verdict, reached, loss, clipped, p, diverged, lr, max_norm = outcome
+    settings = f"With lr = {lr:g} and max_norm = {max_norm:g}"
+    if verdict == 1 and clipped == 0:
+        return (f"{settings} the run blew up at step {diverged:.0f}, and nothing was clipped: "
+                f"your max_norm is above the gradient norms (about 26 000 at the chapter's "
+                f"start), so this is the exploding run of the chapter.")
+    if verdict == 1:
+        return (f"{settings} the run blew up at step {diverged:.0f}: a clipped step is "
+                f"lr * max_norm = {lr * max_norm:.3g} long, enough to throw the weights where "
+                f"their product explodes. Clip harder (a smaller max_norm) or lower lr.")
+    later = (f"it gets there after {reached:.0f} steps" if reached
+             else f"it does not get there within {RESCUE_HORIZON} steps")
+    summary = (f"{settings} J = {loss:.2g} after {RESCUE_STEPS} steps, above the target "
+               f"1e-12; {later}.")
+    if clipped == RESCUE_STEPS:
+        return (f"{summary} Every one of those {RESCUE_STEPS} steps was clipped, so each was "
+                f"exactly lr * max_norm = {lr * max_norm:.3g} long: too short to get there "
+                f"in time. Make the clipped steps longer.")
+    if abs(p) < 0.1:
+        return (f"{summary} A clipped step of length {lr * max_norm:.3g} overshot: it threw "
+                f"the weights far past the solutions, to where their product is tiny "
+                f"({p:.2g} after {RESCUE_STEPS} steps) and the gradients vanish. Take "
+                f"shorter clipped steps.")
+    if lr * SOLUTION_CURVATURE >= 1.8:
+        return (f"{summary} Once clipping switches off, the steps overshoot: near the "
+                f"solutions the curvature along the gradient is |grad p|^2, about 75, and "
+                f"plain steps settle quickly only for lr * 75 well below 2. Yours is "
+                f"{lr * SOLUTION_CURVATURE:.2g}.")
+    return summary
+
+
+def _rescue_chapter():
+    return 0.01, 1.0
+
+
+def _rescue_no_clipping():
+    return 0.01, 1e30
+
+
+def _rescue_large_rate():
+    return 0.03, 10.0
+
+
+def _rescue_long_steps():
+    return 0.01, 300.0
+
+
+register(Exercise(
+    id="ch07.chain_rescue",
+    title="Goal: rescue the exploding chain in 25 steps",
+    reference=sol.chain_rescue,
+    what="your (lr, max_norm) for gradient descent with the gradient clipped to max_norm on "
+         "the chain of 20 weights, from the chapter's start and two hidden starts with weights "
+         "between 1.15 and 1.35: J < 1e-12 within 25 steps from each.",
+    output="any",
+    cases=_rescue_cases,
+    run=goal_run(("lr", "max_norm"),
+                 {"lr": (positive, "a positive number"),
+                  "max_norm": (positive, "a positive number")},
+                 _rescue_experiment),
+    compare=goal_compare(_rescue_explain),
+    mistakes=[
+        Mistake("the chapter's rescue", _rescue_chapter,
+                "These are the chapter's settings: they rescue the run, but a clipped step of "
+                "length 0.01 needs about a hundred steps to cover the distance. The rate can "
+                "stay, but the clipped steps can be far longer."),
+        Mistake("no clipping", _rescue_no_clipping,
+                "A max_norm this large never clips: this is the exploding run of the chapter. "
+                "The first gradient has norm about 26 000."),
+        Mistake("a rate too large near the solutions", _rescue_large_rate,
+                "Clipping tames the first steps, but near the solutions the curvature along "
+                "the gradient is about 75, so lr = 0.03 overshoots there (lr * 75 > 2) and "
+                "never settles."),
+        Mistake("clipped steps too long", _rescue_long_steps,
+                "Steps of length lr * max_norm = 3 are longer than the whole way to the "
+                "solutions (about 1): the first one throws the weights far past them."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------- early_stopping_gd
+class _HalfSquaredDistance:
+    """The validation loss |w - v|^2 / 2, as a callable."""
+
+    def __init__(self, v):
+        self.v = np.asarray(v, dtype=float)
+
+    def __call__(self, w):
+        return 0.5 * float(np.sum((w - self.v) ** 2))
+
+
+def _stopping_cases(rng):
+    for k, (rows, patience) in enumerate(((12, 20), (15, 5)), start=1):
+        X = rng.standard_normal((rows + 100, 20))
+        y = X @ np.r_[rng.standard_normal(4) * 2, np.zeros(16)] + rng.standard_normal(rows + 100)
+        train = LinearRegression(X[:rows], y[:rows])
+        val = LinearRegression(X[rows:], y[rows:])
+        yield Case((train.grad, val.loss, np.zeros(21), 0.5 / train.L, 400, patience),
+                   label=f"an over-fitting regression, patience {patience}")
+    A = np.diag([1.0, 0.3])
+    yield Case((QuadraticGradient(A, A @ np.array([1.0, 1.0])), _HalfSquaredDistance([1.0, 1.0]),
+                rng.standard_normal(2), 0.5, int(rng.integers(20, 40)), 10),
+               label="a validation loss that improves until the last epoch")
+
+
+def _early_stopping(*, alias_start=True, alias_best=True, patience_used=True):
+    """Early stopping with the planted bug (best_w shares w's memory while w is updated in
+    place) or a wrong fix: only the first alias kept, patience ignored."""
+    def early_stopping_gd(grad, val_loss, w0, lr, max_epochs, patience):
+        w = np.array(w0, dtype=float)
+        best_w, best_epoch, best_loss = (w if alias_start else w.copy()), 0, val_loss(w)
+        for epoch in range(1, max_epochs + 1):
+            w -= lr * grad(w)
+            loss = val_loss(w)
+            if loss < best_loss:
+                best_w, best_epoch, best_loss = (w if alias_best else w.copy()), epoch, loss
+            elif epoch - best_epoch >= (patience if patience_used else 1):
+                break
+        return best_w
+    return early_stopping_gd
+
+
+register(Exercise(
+    id="ch07.early_stopping_gd",
+    title="Debug: early stopping that returns the wrong parameters",
+    reference=sol.early_stopping_gd,
+    what="the parameters with the lowest validation loss for over-fitting regressions, a "
+         "validation loss that rises from the first epoch, one that first rises and then "
+         "falls lower (patience decides), and one that improves until the budget ends.",
+    cases=_stopping_cases,
+    edge_cases=[
+        Case((QuadraticGradient(np.diag([1.0, 4.0]), [2.0, 4.0]),
+              _HalfSquaredDistance([0.0, 0.0]), np.zeros(2), 0.1, 50, 5),
+             label="a validation loss that rises from the first epoch"),
+        Case((QuadraticGradient(np.diag([1.0, 0.001]), [2.0, 0.01]),
+              _HalfSquaredDistance([0.0, 10.0]), np.zeros(2), 0.5, 400, 60),
+             label="a validation loss that first rises, then falls below its start"),
+    ],
+    mistakes=[
+        Mistake("the code as given", _early_stopping(),
+                "This still behaves like the code you were given. Compare val_loss of the "
+                "parameters it returns with the smallest validation loss of the run: are "
+                "they the parameters of the best epoch? Remember that `b = a` does not copy "
+                "an array, and that `a -= ...` changes it in place."),
+        Mistake("the first alias kept", _early_stopping(alias_best=False),
+                "When the validation loss never improves on its start, you return the last "
+                "parameters instead of w0: the first `best_w = w` still shares w's memory."),
+        Mistake("patience ignored", _early_stopping(alias_start=False, alias_best=False,
+                                                    patience_used=False),
+                "You stop at the first epoch without improvement: wait `patience` epochs, "
+                "since the validation loss can rise for a while and then fall lower."),
     ],
 ))

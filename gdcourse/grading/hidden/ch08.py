@@ -2,29 +2,13 @@
 
 import numpy as np
 
+from ... import theory
+from ...objectives import LinearRegression
 from ...solutions import ch08 as sol
+from ...theory import sgd_expectations
 from ..exercise import Case, Exercise, Mistake, register
-from ._common import rotated
-
-
-class _QuadraticGradient:
-    """The gradient A w - b of the quadratic w^T A w / 2 - b^T w, as a callable."""
-
-    def __init__(self, A, b):
-        self.A, self.b = np.asarray(A, dtype=float), np.asarray(b, dtype=float)
-
-    def __call__(self, w):
-        return self.A @ w - self.b
-
-
-class _LogCoshGradient:
-    """The gradient B^T tanh(B w - c) of sum_i log cosh((B w - c)_i), convex and not quadratic."""
-
-    def __init__(self, B, c):
-        self.B, self.c = np.asarray(B, dtype=float), np.asarray(c, dtype=float)
-
-    def __call__(self, w):
-        return self.B.T @ np.tanh(self.B @ w - self.c)
+from ._common import LogCoshGradient, QuadraticGradient, regression, rotated
+from ._experiments import REACHED, goal_compare, goal_run, positive, wrong_values
 
 
 # --------------------------------------------------------------------------- accelerated_momentum
@@ -32,14 +16,14 @@ def _worst_function_gradient(k, L):
     A = L / 4 * (2 * np.eye(k) - np.eye(k, k=1) - np.eye(k, k=-1))
     b = np.zeros(k)
     b[0] = L / 4
-    return _QuadraticGradient(A, b)
+    return QuadraticGradient(A, b)
 
 
 def _accelerated_cases(rng):
     for n, steps in ((2, 15), (5, 40), (12, 25)):
         eigenvalues = np.exp(rng.uniform(np.log(1e-3), 0.0, n))
         L = float(eigenvalues.max() * rng.uniform(1.0, 1.5))
-        grad = _QuadraticGradient(rotated(rng, eigenvalues), rng.standard_normal(n))
+        grad = QuadraticGradient(rotated(rng, eigenvalues), rng.standard_normal(n))
         yield Case((grad, rng.standard_normal(n), L, steps),
                    label=f"a random {n}-dimensional convex quadratic")
     yield Case((_worst_function_gradient(21, 1.0), np.zeros(21), 1.0, 10),
@@ -47,7 +31,7 @@ def _accelerated_cases(rng):
     for m, n in ((8, 3), (20, 6)):
         B = rng.standard_normal((m, n)) / np.sqrt(m)
         L = float(np.linalg.eigvalsh(B.T @ B)[-1])
-        yield Case((_LogCoshGradient(B, 2 * rng.standard_normal(m)), 3 * rng.standard_normal(n),
+        yield Case((LogCoshGradient(B, 2 * rng.standard_normal(m)), 3 * rng.standard_normal(n),
                     L, 20), label=f"a {n}-dimensional sum of log cosh terms (not a quadratic)")
 
 
@@ -75,13 +59,13 @@ register(Exercise(
          "and one steps, and a start at the minimiser.",
     cases=_accelerated_cases,
     edge_cases=[
-        Case((_QuadraticGradient([[2.0]], [1.0]), np.array([3.0]), 2.0, 6),
+        Case((QuadraticGradient([[2.0]], [1.0]), np.array([3.0]), 2.0, 6),
              label="a one-dimensional quadratic"),
-        Case((_QuadraticGradient(np.diag([1.0, 4.0]), [1.0, 1.0]), np.array([1.0, -1.0]), 4.0, 0),
+        Case((QuadraticGradient(np.diag([1.0, 4.0]), [1.0, 1.0]), np.array([1.0, -1.0]), 4.0, 0),
              label="zero steps"),
-        Case((_QuadraticGradient(np.diag([1.0, 4.0]), [1.0, 1.0]), np.array([1.0, -1.0]), 4.0, 1),
+        Case((QuadraticGradient(np.diag([1.0, 4.0]), [1.0, 1.0]), np.array([1.0, -1.0]), 4.0, 1),
              label="a single step"),
-        Case((_QuadraticGradient(np.diag([1.0, 4.0]), [1.0, 4.0]), np.array([1.0, 1.0]), 4.0, 5),
+        Case((QuadraticGradient(np.diag([1.0, 4.0]), [1.0, 4.0]), np.array([1.0, 1.0]), 4.0, 5),
              label="a start at the minimiser"),
     ],
     forbid_mutation=True,
@@ -305,5 +289,222 @@ register(Exercise(
         Mistake("p = 1 excluded", lambda p: 0.5 < p < 1,
                 "At p = 1 the steps are 1/(t + 1), the harmonic series, whose sum is infinite, "
                 "while their squares have a finite sum: p = 1 qualifies."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------ floor_ratio
+def _floor_ratio_hint(value):
+    """The explanation shown for a wrong factor ``value``."""
+    specific = {
+        1: "The floor is not set by the data alone: it balances the pull towards the "
+           "minimum, proportional to eta, against the kicks of the noise, proportional to "
+           "eta^2. The balance is proportional to eta: halving the step halves the floor.",
+        3: "Close, but too much: to first order the floor is (eta / 4) tr Sigma*, "
+           "proportional to eta, so halving the step divides it by 2. The second-order term "
+           "of the exact formula only makes the factor a little larger than 2.",
+        4: "You scaled the floor like eta^2, perhaps because the noise enters each step as "
+           "eta^2 Sigma*. But the pull back towards the minimum is proportional to eta, and "
+           "the floor is their balance, eta^2 / eta = eta: halving the step halves it.",
+    }
+    return specific.get(value, f"A factor of {value} is far from what happens: to first "
+                               f"order the floor is (eta / 4) tr Sigma*, proportional to the "
+                               f"step.")
+
+
+register(Exercise(
+    id="ch08.floor_ratio",
+    title="Predict: halve the step, and the noise floor falls by ...",
+    reference=2,
+    kind="value",
+    output="int",
+    what="your prediction, compared with what the experiment gives: the noise floors of the "
+         "constant steps 0.08 and 0.04 on the chapter's noisy data, their ratio rounded to a "
+         "whole number.",
+    mistakes=wrong_values(2, range(0, 17), _floor_ratio_hint),
+))
+
+
+# ------------------------------------------------------------------------------- decreasing_steps
+STEPS_HORIZON = 500
+
+
+def _steps_cases(rng):
+    for k in (1, 2, 3):
+        X, y = regression(rng, 200, 3, scale=np.array([1.0, 0.7, 0.4]), bias=0.5)
+        problem = LinearRegression(X, y)
+        mu = float(np.linalg.eigvalsh(problem.hessian())[0])
+        R2 = float(np.max(np.sum(problem.Z ** 2, axis=1)))
+        yield Case((problem, mu, R2, theory.noise_floor(problem, 0.04)),
+                   label=f"hidden data set {k} (200 examples drawn like the chapter's)")
+
+
+def _mean_excess(problem, steps):
+    """The excess of the mean iterate, E theta_T - theta*, after the steps ``steps`` from 0:
+    (1/2) sum_i lambda_i prod_t (1 - eta_t lambda_i)^2 e_i^2 (the part of E f - f* that
+    comes from the start; the noise adds the rest)."""
+    eigenvalues, vectors = np.linalg.eigh(problem.hessian())
+    error = vectors.T @ (0 - problem.solution())
+    shrink = np.prod(1 - np.outer(steps, eigenvalues), axis=0)
+    return 0.5 * float(np.sum(eigenvalues * (shrink * error) ** 2))
+
+
+def _steps_experiment(settings, case):
+    """[verdict, E f - f* at step 500 / target, largest E f - f* / its start, the mean
+    iterate's share, first step * R^2, last step, c] with the verdicts 1 blew up, 2 the
+    approach is too slow, 3 the noise is not averaged down enough."""
+    c, k = settings
+    problem, mu, R2, target = case.args
+    steps = c / (mu * np.arange(STEPS_HORIZON) + k * R2)
+    with np.errstate(all="ignore"):
+        excess, _ = sgd_expectations(problem, np.zeros(4), lambda t: steps[t], STEPS_HORIZON)
+        start = _mean_excess(problem, steps)
+    growth = np.max(excess) / excess[0]
+    if not np.isfinite(excess[-1]) or growth > 10:
+        verdict = 1.0
+    elif excess[-1] < target:
+        verdict = REACHED
+    else:
+        verdict = 2.0 if start > target / 2 else 3.0
+    return np.array([verdict, min(excess[-1] / target, 1e300), min(growth, 1e300),
+                     start / target, steps[0] * R2, steps[-1], c])
+
+
+def _steps_explain(outcome):
+    verdict, ratio, growth, start, first, last, c = outcome
+    if verdict == 1:
+        return (f"Your first steps are too long: the expected excess grew to {growth:.2g} "
+                f"times its start before the steps became short enough. Your first step is "
+                f"c / (k R^2) = {first:.2g} / R^2, and a step on an example with |z_i|^2 near "
+                f"R^2 overshoots once it passes 2 / R^2: keep c / k small (the theorem takes "
+                f"c = 2, k = 4).")
+    missed = (f"After {STEPS_HORIZON} steps E f - f* is {ratio:.2g} times the target (the "
+              f"floor of the constant step 0.04).")
+    if verdict == 2:
+        timid = (f" With c = {c:.2g} below 1 the flattest direction shrinks only like "
+                 f"t^(-c)." if c < 1 else
+                 f" Your steps start at {first:.2g} / R^2 and stay short for long: lower k.")
+        return (f"{missed} The approach is too slow: the mean of the iterates alone still has "
+                f"an excess of {start:.2g} times the target.{timid}")
+    return (f"{missed} The approach is fine (the mean of the iterates has an excess of only "
+            f"{start:.2g} times the target), but the noise is not averaged down: your last "
+            f"steps are still "
+            f"{last:.2g} long, and a constant step of that size levels off at its own floor. "
+            f"Let the steps fall faster (c closer to 1).")
+
+
+def _steps_timid():
+    return 0.1, 4.0
+
+
+def _steps_half():
+    return 0.5, 4.0
+
+
+def _steps_no_offset():
+    return 2.0, 0.1
+
+
+def _steps_late():
+    return 10.0, 10.0
+
+
+def _steps_theorem():
+    return 2.0, 4.0
+
+
+register(Exercise(
+    id="ch08.decreasing_steps",
+    title="Goal: below the floor of the step 0.04 in 500 steps",
+    reference=sol.decreasing_steps,
+    what="your (c, k) in the steps c / (mu t + k R^2), t = 0, 1, ..., on three hidden data "
+         "sets of 200 examples drawn like the chapter's: the exact expectation of f - f* "
+         "after 500 steps of SGD from 0 below the noise floor of the constant step 0.04 on "
+         "each.",
+    output="any",
+    cases=_steps_cases,
+    run=goal_run(("c", "k"), {"c": (positive, "a positive number"),
+                              "k": (positive, "a positive number")}, _steps_experiment),
+    compare=goal_compare(_steps_explain),
+    mistakes=[
+        Mistake("the timid schedule", _steps_timid,
+                "This is the chapter's timid schedule, 0.1 / (mu (t + t0)): its steps satisfy "
+                "the Robbins-Monro conditions, but they shrink so fast that the flattest "
+                "direction barely moves."),
+        Mistake("c = 1/2", _steps_half,
+                "With c = 1/2 the error along the flattest direction falls like t^(-1/2), "
+                "slower than the 1/t the noise allows: the theorem needs c = 2 in "
+                "2 / (mu (t + t0)), and c = 1 is the least that gives 1/t."),
+        Mistake("no offset", _steps_no_offset,
+                "With k this small the first steps are 20 / R^2, ten times the 2 / R^2 at "
+                "which single-example steps start to overshoot: the theorem's offset "
+                "t0 = 4 R^2 / mu is there to keep them short."),
+        Mistake("late steps too long", _steps_late,
+                "With c = 10 the steps are still about 0.05 long at the end of the run, longer "
+                "than the constant step 0.04, so the excess is still at that step's floor."),
+        Mistake("the theorem's schedule", _steps_theorem,
+                "These are the theorem's constants, 2 / (mu (t + t0)) with t0 = 4 R^2 / mu: "
+                "safe, and right in the long run, but the offset keeps the first steps at "
+                "0.5 / R^2, and 500 steps are not enough to make up for the slow start. A "
+                "smaller k starts faster; keep c / k small enough for the first steps."),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------------- sgd_iterates
+def _sgd_iterates_cases(rng):
+    for m, n, steps in ((30, 2, 40), (100, 3, 60), (12, 1, 25)):
+        Z, y = _regression(rng, m, n, 0.5)
+        yield Case((Z, y, rng.standard_normal(n + 1), float(rng.uniform(0.01, 0.05)), steps,
+                    np.random.default_rng(int(rng.integers(2**31)))),
+                   label=f"{m} random examples, {n} features, {steps} steps")
+
+
+def _sgd_wrong(*, over_m=False, full=False, cyclic=False):
+    """SGD with the planted bug (the step divided by m) or a wrong fix: the gradient of all
+    the data, the examples taken in turn instead of at random."""
+    def sgd_iterates(Z, y, theta0, lr, n_steps, rng):
+        theta = np.array(theta0, dtype=float)
+        iterates = [theta]
+        for t in range(n_steps):
+            i = t % len(y) if cyclic else rng.integers(len(y))
+            if full:
+                gradient = Z.T @ (Z @ theta - y) / len(y)
+            else:
+                gradient = (Z[i] @ theta - y[i]) * Z[i] / (len(y) if over_m else 1)
+            theta = theta - lr * gradient
+            iterates.append(theta)
+        return np.array(iterates)
+    return sgd_iterates
+
+
+register(Exercise(
+    id="ch08.sgd_iterates",
+    title="Debug: SGD that crawls",
+    reference=sol.sgd_iterates,
+    what="the iterates theta_0, ..., theta_n of single-example SGD with examples drawn by "
+         "rng.integers(m), for random regressions, one example, a single step and no step.",
+    cases=_sgd_iterates_cases,
+    edge_cases=[
+        Case((np.array([[1.0, 2.0]]), np.array([1.0]), np.zeros(2), 0.1, 5,
+              np.random.default_rng(31)), label="one example"),
+        Case((np.array([[1.0, 0.5], [1.0, -1.0], [1.0, 2.0]]), np.array([1.0, 0.0, 3.0]),
+              np.array([0.5, 0.5]), 0.2, 1, np.random.default_rng(32)), label="a single step"),
+        Case((np.array([[1.0, 0.5], [1.0, -1.0]]), np.array([1.0, 0.0]), np.array([0.5, 0.5]),
+              0.2, 0, np.random.default_rng(33)), label="no step (n_steps = 0)"),
+    ],
+    mistakes=[
+        Mistake("the code as given", _sgd_wrong(over_m=True),
+                "This still behaves like the code you were given. Measure the level it "
+                "settles at, as the chapter did, and compare it with theory.noise_floor: is "
+                "each step as long as one of single-example SGD should be?"),
+        Mistake("the full gradient", _sgd_wrong(full=True),
+                "You replaced the stochastic gradient by the gradient of all the data: that "
+                "is gradient descent, which has no noise floor. Keep one example per step, "
+                "and its own gradient (z_i^T theta - y_i) z_i."),
+        Mistake("examples in turn", _sgd_wrong(cyclic=True),
+                "You take the examples in turn; the theory of the chapter draws each one at "
+                "random, with replacement, as the code you were given did with "
+                "rng.integers(m)."),
     ],
 ))
