@@ -1,7 +1,8 @@
 """Hidden tests for chapter 6, Advanced optimizers.
 
-Every exercise here returns a tuple (the new parameters and the new optimizer state), so each
-one has a ``compare`` hook that checks the tuple's length, then each item in turn.
+The step exercises return a tuple (the new parameters and the new optimizer state), so each
+one has a ``compare`` hook that checks the tuple's length, then each item in turn.  Then come
+a prediction, an experiment with a goal (see ``_experiments``) and a debugging exercise.
 """
 
 import numpy as np
