@@ -376,8 +376,7 @@ def _steps_explain(outcome):
         return (f"Your first steps are too long: the expected excess grew to {growth:.2g} "
                 f"times its start before the steps became short enough. Your first step is "
                 f"c / (k R^2) = {first:.2g} / R^2, and a step on an example with |z_i|^2 near "
-                f"R^2 overshoots once it passes 2 / R^2: keep c / k small (the theorem takes "
-                f"c = 2, k = 4).")
+                f"R^2 overshoots once it passes 2 / R^2: keep c / k at most about 2.")
     missed = (f"After {STEPS_HORIZON} steps E f - f* is {ratio:.2g} times the target (the "
               f"floor of the constant step 0.04).")
     if verdict == 2:
@@ -395,10 +394,6 @@ def _steps_explain(outcome):
 
 def _steps_timid():
     return 0.1, 4.0
-
-
-def _steps_half():
-    return 0.5, 4.0
 
 
 def _steps_no_offset():
@@ -427,14 +422,15 @@ register(Exercise(
                               "k": (positive, "a positive number")}, _steps_experiment),
     compare=goal_compare(_steps_explain),
     mistakes=[
+        Mistake("the theorem's schedule", _steps_theorem,
+                "These are the theorem's constants, 2 / (mu (t + t0)) with t0 = 4 R^2 / mu: "
+                "safe, and right in the long run, but the offset keeps the first steps at "
+                "0.5 / R^2, and 500 steps are not enough to make up for the slow start. A "
+                "smaller k starts faster; keep c / k small enough for the first steps."),
         Mistake("the timid schedule", _steps_timid,
                 "This is the chapter's timid schedule, 0.1 / (mu (t + t0)): its steps satisfy "
                 "the Robbins-Monro conditions, but they shrink so fast that the flattest "
-                "direction barely moves."),
-        Mistake("c = 1/2", _steps_half,
-                "With c = 1/2 the error along the flattest direction falls like t^(-1/2), "
-                "slower than the 1/t the noise allows: the theorem needs c = 2 in "
-                "2 / (mu (t + t0)), and c = 1 is the least that gives 1/t."),
+                "direction barely moves: with c below 1 it shrinks only like t^(-c)."),
         Mistake("no offset", _steps_no_offset,
                 "With k this small the first steps are 20 / R^2, ten times the 2 / R^2 at "
                 "which single-example steps start to overshoot: the theorem's offset "
@@ -442,11 +438,6 @@ register(Exercise(
         Mistake("late steps too long", _steps_late,
                 "With c = 10 the steps are still about 0.05 long at the end of the run, longer "
                 "than the constant step 0.04, so the excess is still at that step's floor."),
-        Mistake("the theorem's schedule", _steps_theorem,
-                "These are the theorem's constants, 2 / (mu (t + t0)) with t0 = 4 R^2 / mu: "
-                "safe, and right in the long run, but the offset keeps the first steps at "
-                "0.5 / R^2, and 500 steps are not enough to make up for the slow start. A "
-                "smaller k starts faster; keep c / k small enough for the first steps."),
     ],
 ))
 
