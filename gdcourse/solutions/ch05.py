@@ -53,7 +53,9 @@ def interpolation_race(noiseless, theta0):
         return "never within 200 epochs"
     if ahead[0] < 10:
         return "before epoch 10"
-    return "between epochs 10 and 100" if ahead[0] < 100 else "between epochs 100 and 200"
+    if ahead[0] < 100:
+        return "between epochs 10 and 100"
+    return "between epochs 100 and 200"
 
 
 def one_pass_settings():

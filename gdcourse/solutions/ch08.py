@@ -74,6 +74,6 @@ def sgd_iterates(Z, y, theta0, lr, n_steps, rng):
     iterates = [theta]
     for _ in range(n_steps):
         i = rng.integers(len(y))
-        theta = theta - lr * (Z[i] @ theta - y[i]) * Z[i]    # no 1/m: one example's loss
+        theta = theta - lr * (Z[i] @ theta - y[i]) * Z[i]    # one example's gradient
         iterates.append(theta)
     return np.array(iterates)
