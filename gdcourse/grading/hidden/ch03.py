@@ -652,7 +652,7 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------------------------- standardize
-def _standardize_cases(rng):
+def _standardize_columns_cases(rng):
     for m, n in ((20, 3), (7, 2), (100, 6)):
         spreads = np.exp(rng.uniform(np.log(0.1), np.log(100.0), n))
         offsets = rng.uniform(-50, 50, n)
@@ -683,7 +683,7 @@ register(Exercise(
     what="the repaired columns on random data whose features have different means and "
          "spreads, one feature, two features on very different scales, and a feature far "
          "from zero mean.",
-    cases=_standardize_cases,
+    cases=_standardize_columns_cases,
     edge_cases=[Case((np.array([[1.0], [2.0], [4.0], [7.0]]),), label="one feature"),
                 Case((np.array([[1.0, 300.0], [2.0, 100.0], [3.0, 500.0], [6.0, 200.0]]),),
                      label="two features on very different scales"),

@@ -449,7 +449,8 @@ def _sgd_verdict(schedule, seed) -> Verdict:
 
 def _sgd_cases(rng):
     for _ in range(3):
-        yield Case((int(rng.integers(2 ** 31)),), label=f"a set of {_SGD_CHAINS} runs with random shuffles")
+        yield Case((int(rng.integers(2 ** 31)),),
+                   label=f"a set of {_SGD_CHAINS} runs with random shuffles")
 
 
 def _schedule_constant():
