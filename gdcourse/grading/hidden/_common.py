@@ -83,6 +83,13 @@ def explain(got, expected, case) -> str | None:
     return None if got == REACHED else got.message
 
 
+def experiment_fields(harness, *failures: str) -> dict:
+    """The fields of an experiment Exercise: the verdicts (REACHED, the words in
+    ``failures``, INVALID), ``harness`` to run the experiment, and ``explain``."""
+    return dict(output="choice", choices=(REACHED, *failures, INVALID),
+                run=experiment(harness), compare=explain)
+
+
 def _setting_problem(name: str, value, form) -> str | None:
     """Why ``value`` is not a valid setting ``name`` of the given form, or None."""
     if isinstance(form, tuple):

@@ -4,7 +4,7 @@ import numpy as np
 
 from ...solutions import ch01 as sol
 from ..exercise import Case, Exercise, Mistake, register
-from ._common import (INVALID, REACHED, Verdict, experiment, explain, missed_by, over_budget,
+from ._common import (REACHED, Verdict, experiment_fields, missed_by, over_budget,
                       regression, samples_in, sci, spd, unpack_settings)
 
 
@@ -399,14 +399,11 @@ register(Exercise(
     id="ch01.bowl_settings",
     title="Experiment: reach the bottom of the bowl in 40 steps",
     reference=sol.bowl_settings,
-    output="choice",
-    choices=(REACHED, "diverged", "too slow", "zig-zagging", "over budget", INVALID),
     what="your settings, re-run from the start (-4, 2) and from three random starts where "
          "f = 20 as well: f(w_n) must fall below 1e-8 with n_steps <= 40.",
     cases=_bowl_cases,
     edge_cases=[Case((np.array([-4.0, 2.0]),), label="the start (-4, 2)")],
-    run=experiment(_bowl_verdict),
-    compare=explain,
+    **experiment_fields(_bowl_verdict, "diverged", "too slow", "zig-zagging", "over budget"),
     mistakes=[
         Mistake("diverging rate", _bowl_diverging,
                 "Along each coordinate the bowl is a parabola, as (w - 3)^2 was: a step "

@@ -7,8 +7,8 @@ from ...solutions import ch02 as sol
 from ..exercise import Case, Exercise, Mistake, register
 from ..outputs import is_number, output_problem, values_close
 from ..sandbox import describe_type
-from ._common import (INVALID, REACHED, Invalid, Verdict, experiment, explain, missed_by,
-                      regression, samples_in, sci, unpack_settings)
+from ._common import (REACHED, Invalid, Verdict, experiment_fields, missed_by, regression,
+                      samples_in, sci, unpack_settings)
 
 
 def _classification(rng, m, n, scale=1.0):
@@ -511,15 +511,12 @@ register(Exercise(
     id="ch02.difference_settings",
     title="Experiment: a derivative to ten digits",
     reference=sol.difference_settings,
-    output="choice",
-    choices=(REACHED, "too large", "too small", "forward", INVALID),
     what="your method and step, used to estimate f'(w) for f(w) = 1/(1 + w^2) at w = 0.7 and "
          "at four random points of [-2, 2]: each estimate must be within 1e-10 of the exact "
          "derivative.",
     cases=_fd_cases,
     edge_cases=[Case((0.7,), label="the point w = 0.7 of this chapter")],
-    run=experiment(_fd_verdict),
-    compare=explain,
+    **experiment_fields(_fd_verdict, "too large", "too small", "forward"),
     mistakes=[
         Mistake("step too large", _fd_large_step,
                 "Your step leaves a truncation error: the central difference is off by about "

@@ -8,7 +8,7 @@ import numpy as np
 from ...objectives import LinearRegression
 from ...solutions import ch03 as sol
 from ..exercise import Case, Exercise, Mistake, read_only, register
-from ._common import (INVALID, REACHED, Verdict, experiment, explain, missed_by, over_budget,
+from ._common import (REACHED, Verdict, experiment_fields, missed_by, over_budget,
                       rotated, sci, unpack_settings)
 
 
@@ -618,16 +618,13 @@ register(Exercise(
     id="ch03.scaling_settings",
     title="Experiment: prepare the features, then choose the step",
     reference=sol.scaling_settings,
-    output="choice",
-    choices=(REACHED, "diverged", "ill-conditioned", "too slow", "zig-zagging",
-             "over budget", INVALID),
     what="your settings, re-run on the features s4 and s5 of the unscaled diabetes data from "
          "theta_0 = 0 and from three random starts: the distance to the solution must fall "
          "to 1e-6 of its initial value within at most 40 steps.",
     cases=_scaling_cases,
     edge_cases=[Case((None,), label="the start theta_0 = 0")],
-    run=experiment(_scaling_verdict),
-    compare=explain,
+    **experiment_fields(_scaling_verdict, "diverged", "ill-conditioned", "too slow",
+                        "zig-zagging", "over budget"),
     mistakes=[
         Mistake("raw features", _scaling_raw,
                 "No learning rate can rescue these features within 40 steps: their condition "

@@ -10,7 +10,7 @@ from ...solutions import ch04 as sol
 from ..exercise import Case, Exercise, Mistake, read_only, register
 from ..outputs import is_number
 from ..sandbox import describe_type
-from ._common import (INVALID, REACHED, Verdict, experiment, explain, missed_by, sci, spd)
+from ._common import (INVALID, REACHED, Verdict, experiment_fields, missed_by, sci, spd)
 
 
 def _extremes(A):
@@ -469,14 +469,11 @@ register(Exercise(
     id="ch04.sgd_schedule",
     title="Experiment: a schedule below the noise floor",
     reference=sol.sgd_schedule,
-    output="choice",
-    choices=(REACHED, "diverged", "noise floor", "froze", INVALID),
     what="your schedule, used by SGD with one example per step for 5 epochs from 0 on this "
          "chapter's noisy least squares, 16 runs with random shuffles at a time, for three "
          "such sets of runs: the mean of f - f* over each set must be at most 5e-4.",
     cases=_sgd_cases,
-    run=experiment(_sgd_verdict),
-    compare=explain,
+    **experiment_fields(_sgd_verdict, "diverged", "noise floor", "froze"),
     mistakes=[
         Mistake("constant rate", _schedule_constant,
                 "A rate that stays high keeps SGD jittering around the minimum at a noise "
