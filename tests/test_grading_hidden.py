@@ -275,5 +275,6 @@ def test_every_statement_names_the_form_of_its_answer():
     for exercise in (get(ex_id) for ex_id in exercises()):
         if exercise.output in words:
             statement = next(s for s in statements
-                             if f"`{exercise.name}(" in s or f"`{exercise.name} = " in s)
+                             if f"`{exercise.name}(" in s or f"`{exercise.name} = " in s
+                             or f"`{exercise.name}`" in s)
             assert words[exercise.output] in statement, f"{exercise.id}: {statement[:90]}"

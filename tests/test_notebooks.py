@@ -5,6 +5,7 @@ tests check what nbval cannot: the structure of each chapter, that untouched not
 "not attempted" everywhere, and that the reference solutions pass every check in place.
 """
 
+import importlib
 import inspect
 import re
 import sys
@@ -20,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 CHECK = re.compile(r"""^check\(\s*["']([^"']+)["']\s*,\s*(\w+)\s*\)\s*$""")
-VALUE_STUB = re.compile(r"^(\w+) = \.\.\.\s*$", re.M)   # the stub of a value exercise
+STUB = re.compile(r"^(?:def (\w+)\(|(\w+) = \.\.\.$)", re.M)
+"""The first line a stub cell defines: ``def name(`` (a function to write) or ``name = ...``
+(the value of a prediction, with NumPy's Ellipsis as "not attempted")."""
 
 sys.path.insert(0, str(ROOT / "tools"))
 import nbsource  # noqa: E402
@@ -67,13 +70,12 @@ def test_chapter_structure(path):
         assert get(ex_id).chapter == chapter and get(ex_id).name == name
     stubs = [c for c in cells if "exercise-stub" in tags(c)]
     assert len(stubs) == len(found)
-    ids = {name: ex_id for ex_id, name in found}
-    for stub in stubs:
-        value = VALUE_STUB.search(stub.source)
-        if value:
-            assert get(ids[value.group(1)]).kind == "value", stub.source
-        else:
+    for stub, (ex_id, name) in zip(stubs, found):
+        assert stub_name(stub) == name, f"the stub before the check of {ex_id} defines {name}"
+        if get(ex_id).kind == "function":
             assert "raise NotImplementedError" in stub.source
+        else:
+            assert re.search(rf"^{name} = \.\.\.$", stub.source, re.M), stub.source
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for ex_id, name in found:
         assert f":pyobject: {name}" in text, f"the solution of {ex_id} shows the reference"
@@ -109,16 +111,29 @@ def test_untouched_notebook_reports_not_attempted_everywhere(path):
         assert not any(o.output_type == "error" for o in cell.get("outputs", []))
 
 
+def stub_name(cell):
+    """The name of the function or value a stub cell defines."""
+    match = STUB.search(cell.source)
+    return match and (match.group(1) or match.group(2))
+
+
+def solution_source(ex_id):
+    """What a stub holds once solved: the reference's source, or, for a value exercise, the
+    experiment of the same name in gdcourse.solutions followed by the line that runs it."""
+    exercise = get(ex_id)
+    if exercise.kind == "function":
+        return inspect.getsource(reference(ex_id))
+    module = importlib.import_module(f"gdcourse.solutions.ch{exercise.chapter:02d}")
+    experiment = inspect.getsource(getattr(module, exercise.name))
+    return f"{experiment}\n\n{exercise.name} = {exercise.name}()\n"
+
+
 def solved_copy(nb):
     """The notebook with every exercise stub replaced by the reference solution's source."""
     ids = {name: ex_id for ex_id, name in checks_in(nb)}
     for cell in code_cells(nb):
-        if "exercise-stub" in tags(cell) and VALUE_STUB.search(cell.source):
-            name = VALUE_STUB.search(cell.source).group(1)
-            cell.source = f"{name} = {reference(ids[name])!r}"
-        elif "exercise-stub" in tags(cell):
-            name = re.search(r"^def (\w+)\(", cell.source, re.M).group(1)
-            cell.source = inspect.getsource(reference(ids[name]))
+        if "exercise-stub" in tags(cell):
+            cell.source = solution_source(ids[stub_name(cell)])
     return nb
 
 

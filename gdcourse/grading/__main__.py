@@ -143,6 +143,8 @@ def _why_not_graded(ex_id: str, run: NotebookRun) -> str:
         return f"its check, {_cell(run.nb, index)}, {run.skipped[index]} and was skipped."
     if index in run.errors:
         return f"its check, {_cell(run.nb, index)}, raised {run.errors[index]}."
+    if get(ex_id).kind == "value":
+        return "your answer is still `...`."
     return "your function still raises NotImplementedError."
 
 

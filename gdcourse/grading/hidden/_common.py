@@ -1,9 +1,12 @@
-"""Helpers shared by the hidden tests of several chapters: random data, and answers that do
-not have the form an exercise asks for."""
+"""Helpers shared by the hidden tests of several chapters: random data, answers that do not
+have the form an exercise asks for, and the verdicts of experiment exercises."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..outputs import is_number
+from ..sandbox import describe_type
 
 
 def rotated(rng, eigenvalues) -> np.ndarray:
@@ -60,3 +63,109 @@ class LogCoshGradient:
 
     def __call__(self, w):
         return self.B.T @ np.tanh(self.B @ w - self.c)
+
+
+# ----------------------------------------------------------------------------- experiments
+# An experiment exercise asks for settings (a learning rate and a number of steps, a
+# schedule, ...) that reach a measurable target.  The answer is a function returning them;
+# ``Exercise.run`` re-runs the experiment with them on each hidden case and returns a
+# Verdict, one of the exercise's ``choices``: REACHED, or the word for what went wrong.
+# ``Exercise.compare`` turns a Verdict into the explanation, and a catalogued mistake is a
+# typical bad choice whose Verdict names the same failure.
+
+REACHED = "reached"
+INVALID = "invalid"
+
+
+class Verdict(str):
+    """What re-running a learner's settings gave: a word of the exercise's ``choices``
+    (shown as itself) and, in ``message``, the sentences that explain it."""
+
+    def __new__(cls, word: str, message: str = ""):
+        verdict = super().__new__(cls, word)
+        verdict.message = message
+        return verdict
+
+    def __repr__(self) -> str:
+        return str.__str__(self)
+
+
+def experiment(harness):
+    """``Exercise.run`` for an answer that returns settings: call it, then let
+    ``harness(settings, *case.args)`` re-run the experiment and return a Verdict."""
+    def run(answer, case):
+        return harness(answer(), *case.args, **case.kwargs)
+    return run
+
+
+def explain(got, expected, case) -> str | None:
+    """``Exercise.compare`` of an experiment: None on target, else the Verdict's message."""
+    return None if got == REACHED else got.message
+
+
+def experiment_fields(harness, *failures: str) -> dict:
+    """The fields of an experiment Exercise: the verdicts (REACHED, the words in
+    ``failures``, INVALID), ``harness`` to run the experiment, and ``explain``."""
+    return dict(output="choice", choices=(REACHED, *failures, INVALID),
+                run=experiment(harness), compare=explain)
+
+
+def _setting_problem(name: str, value, form) -> str | None:
+    """Why ``value`` is not a valid setting ``name`` of the given form, or None."""
+    if isinstance(form, tuple):
+        if isinstance(value, str) and value in form:
+            return None
+        return f"{name} must be one of {', '.join(map(repr, form))}, got {value!r}"
+    if form == "count":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None if value >= 1 else f"{name} must be at least 1, got {value}"
+        return f"{name} must be a Python int, got {describe_type(value)}"
+    if not is_number(value) or isinstance(value, np.ndarray):
+        return f"{name} must be a number, got {describe_type(value)}"
+    if not np.isfinite(value) or value <= 0:
+        return f"{name} must be a number > 0, got {value!r}"
+    return None
+
+
+def unpack_settings(settings, forms: dict):
+    """The settings as a tuple of plain values, or an INVALID Verdict saying what is wrong.
+
+    ``forms`` maps each name, in the order of the tuple, to ``"rate"`` (a number > 0),
+    ``"count"`` (a Python int >= 1) or a tuple of the strings allowed."""
+    names = ", ".join(forms)
+    if not isinstance(settings, (tuple, list)) or len(settings) != len(forms):
+        got = describe_type(settings)
+        if isinstance(settings, (tuple, list)):
+            got += f" of {len(settings)} values"
+        return Verdict(INVALID, f"Your settings are invalid: the function must return the "
+                                f"tuple ({names}), but it returned {got}.")
+    for (name, form), value in zip(forms.items(), settings):
+        problem = _setting_problem(name, value, form)
+        if problem:
+            return Verdict(INVALID, f"Your settings are invalid: {problem}.")
+    return tuple(float(v) if forms[n] == "rate" else v for n, v in zip(forms, settings))
+
+
+def over_budget(name: str, value: int, budget: int) -> Verdict | None:
+    """An "over budget" Verdict when ``value`` exceeds ``budget``, else None."""
+    if value <= budget:
+        return None
+    return Verdict("over budget", f"Your settings are over budget: {name} = {value} is more "
+                                  f"than the {budget} the goal allows.")
+
+
+def sci(value: float) -> str:
+    """A number to two significant digits, plainly written from 0.001 to 9999, else with a
+    short exponent: 3.2e-5, 0.75, 3200, 1.2e6."""
+    rounded = float(f"{value:.2g}")
+    if not np.isfinite(rounded):
+        return str(rounded)
+    if 1e-3 <= abs(rounded) < 1e4 or rounded == 0:
+        return f"{rounded:g}"
+    mantissa, _, exponent = f"{rounded:.1e}".partition("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def missed_by(value: float, target: float) -> str:
+    """'3.2e-5, 3200 times the target 1e-8': how far a measured value is from its goal."""
+    return f"{sci(value)}, {sci(value / target)} times the target {sci(target)}"

@@ -2,11 +2,13 @@
 
 import numpy as np
 
+from ...objectives import sigmoid
 from ...solutions import ch02 as sol
 from ..exercise import Case, Exercise, Mistake, register
 from ..outputs import is_number, output_problem, values_close
 from ..sandbox import describe_type
-from ._common import Invalid, regression, samples_in
+from ._common import (REACHED, Invalid, Verdict, experiment_fields, missed_by, regression,
+                      samples_in, sci, unpack_settings)
 
 
 def _classification(rng, m, n, scale=1.0):
@@ -408,5 +410,193 @@ register(Exercise(
         Mistake("wrong sign", _backprop_mistake(sign=-1.0),
                 "All your gradients have the opposite sign: start the backward pass from "
                 "y_hat - y (prediction minus target)."),
+    ],
+))
+
+
+# -------------------------------------------------------------------------------- factor_two_error
+_RELATIVE = ("check_gradient divides |g_i - g^_i| by the larger of the two gradients' largest "
+             "components, max(||g||_inf, ||g^||_inf), not by |g_i|.")
+
+register(Exercise(
+    id="ch02.factor_two_error",
+    title="Predict: the error of a gradient twice too large",
+    reference=sol.factor_two_error(),
+    kind="value",
+    output="choice",
+    choices=("0", "1e-6", "0.5", "1", "2"),
+    what="your prediction of the largest relative error that check_gradient reports, "
+         "compared with the nearest of the five choices to what it does report.",
+    mistakes=[
+        Mistake("no error", "0",
+                "A gradient twice too large is wrong, and check_gradient sees it: it compares "
+                "the formula with central differences of the loss itself, which estimate the "
+                "true gradient g, while the formula returns 2 g."),
+        Mistake("the tolerance", "1e-6",
+                "1e-6 is the tolerance of check_gradient, and errors of that size come from "
+                "finite differences. A wrong formula is off by a fixed fraction of the "
+                "gradient, whatever the step: work out |2 g_i - g_i| relative to the scale "
+                "check_gradient uses."),
+        Mistake("relative to each component", "1",
+                "|2 g_i - g_i| / |g_i| = 1 would be the error relative to each component's own "
+                "size. " + _RELATIVE),
+        Mistake("the ratio", "2",
+                "2 is the ratio of the two gradients, not the relative error. " + _RELATIVE),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- difference_settings
+_FD_TARGET = 1e-10
+_FD_FORMS = {"method": ("central", "forward"), "h": "rate"}
+
+
+def _runge(w):
+    return 1 / (1 + w * w)
+
+
+def _fd_cases(rng):
+    for low, high in ((0.2, 0.45), (0.2, 0.45), (1.3, 2.0), (1.3, 2.0)):
+        w = float(rng.uniform(low, high) * rng.choice([-1.0, 1.0]))
+        yield Case((w,), label="a random point of [-2, 2]")
+
+
+def _fd_failure(method, h, w, error) -> Verdict:
+    where = f"at w = {w:.3g} the {method} difference with h = {h:g} is off by " \
+            f"{missed_by(error, _FD_TARGET)}."
+    if method == "forward":
+        return Verdict("forward", f"The forward difference cannot get there: {where} Its "
+                                  f"truncation error, about h |f''(w)| / 2, falls only in "
+                                  f"proportion to h, and long before it is below 1e-10 the "
+                                  f"round-off, about 1e-16 / h, has grown above it.")
+    truncation = h * h * abs(24 * w * (1 - w * w) / (1 + w * w) ** 4) / 6
+    round_off = 2.2e-16 * _runge(w) / h
+    if truncation >= round_off:
+        return Verdict("too large", f"Your step is too large: {where} That is the truncation "
+                                    f"error, about h^2 |f'''(w)| / 6 = {sci(truncation)} here; "
+                                    f"it falls a hundredfold when h is ten times smaller.")
+    return Verdict("too small", f"Your step is too small: {where} That is round-off: f is "
+                                f"computed to about 1e-16 of its size, and the division by "
+                                f"2h magnifies that to about {sci(round_off)} here.")
+
+
+def _fd_verdict(settings, w) -> Verdict:
+    """Estimate f'(w) of f(w) = 1 / (1 + w^2) with the learner's method and step, in Python
+    floats (whose arithmetic is the same on every CPU)."""
+    unpacked = unpack_settings(settings, _FD_FORMS)
+    if isinstance(unpacked, Verdict):
+        return unpacked
+    method, h = unpacked
+    if method == "central":
+        estimate = (_runge(w + h) - _runge(w - h)) / (2 * h)
+    else:
+        estimate = (_runge(w + h) - _runge(w)) / h
+    error = abs(estimate - (-2 * w / (1 + w * w) ** 2))
+    return Verdict(REACHED) if error <= _FD_TARGET else _fd_failure(method, h, w, error)
+
+
+def _fd_large_step():
+    return "central", 1e-3
+
+
+def _fd_tiny_step():
+    return "central", 1e-9
+
+
+def _fd_forward():
+    return "forward", 1e-8
+
+
+register(Exercise(
+    id="ch02.difference_settings",
+    title="Experiment: a derivative to ten digits",
+    reference=sol.difference_settings,
+    what="your method and step, used to estimate f'(w) for f(w) = 1/(1 + w^2) at w = 0.7 and "
+         "at four random points of [-2, 2]: each estimate must be within 1e-10 of the exact "
+         "derivative.",
+    cases=_fd_cases,
+    edge_cases=[Case((0.7,), label="the point w = 0.7 of this chapter")],
+    **experiment_fields(_fd_verdict, "too large", "too small", "forward"),
+    mistakes=[
+        Mistake("step too large", _fd_large_step,
+                "Your step leaves a truncation error: the central difference is off by about "
+                "h^2 |f'''| / 6. Make h smaller, but not so small that round-off, about "
+                "1e-16 / h, takes over: aim for the bottom of the V in this chapter's figure."),
+        Mistake("step too small", _fd_tiny_step,
+                "Your step is so small that round-off dominates: f is only known to about "
+                "1e-16 of its size, and the division by 2h magnifies that. Take a larger h, "
+                "near the bottom of the V."),
+        Mistake("forward difference", _fd_forward,
+                "No step makes a forward difference accurate enough here: its truncation "
+                "error falls only like h, so by the time it is below 1e-10 the round-off has "
+                "grown far above it. Use the central difference."),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- ridge_logistic_grad
+def _ridge_cases(rng):
+    for m, n in ((30, 2), (12, 4), (80, 6)):
+        X, y = _classification(rng, m, n)
+        yield Case((X, y, rng.standard_normal(n + 1), float(rng.uniform(0.05, 2.0))),
+                   label=f"random data with {m} samples and {n} features, a random theta and "
+                         f"alpha")
+
+
+def _ridge_gradient(X, y, theta, penalty):
+    """The gradient of the mean cross-entropy of sigmoid(b + X w), plus ``penalty``."""
+    residual = sigmoid(X @ theta[1:] + theta[0]) - y
+    return np.concatenate([[residual.mean()], X.T @ residual / len(y)]) + penalty
+
+
+def _ridge_as_given(X, y, theta, alpha):
+    return _ridge_gradient(X, y, theta, alpha * theta)
+
+
+def _ridge_no_penalty(X, y, theta, alpha):
+    return _ridge_gradient(X, y, theta, 0.0)
+
+
+def _ridge_penalty_doubled(X, y, theta, alpha):
+    return _ridge_gradient(X, y, theta, np.concatenate([[0.0], 2 * alpha * theta[1:]]))
+
+
+def _ridge_penalty_subtracted(X, y, theta, alpha):
+    return _ridge_gradient(X, y, theta, np.concatenate([[0.0], -alpha * theta[1:]]))
+
+
+register(Exercise(
+    id="ch02.ridge_logistic_grad",
+    title="Debug: a penalised logistic regression",
+    reference=sol.ridge_logistic_grad,
+    what="the repaired gradient (bias entry first) on random data sets with random theta and "
+         "alpha, alpha = 0, one feature, a single sample and scores so large that the "
+         "sigmoid saturates.",
+    cases=_ridge_cases,
+    edge_cases=[Case((np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.3]]), np.array([1.0, 0, 1]),
+                      np.array([0.2, -0.4, 0.7]), 0.0), label="alpha = 0 (no penalty)"),
+                Case((np.array([[2.0], [-1.0], [0.5], [1.5]]), np.array([1.0, 0, 0, 1]),
+                      np.array([-0.3, 1.2]), 0.5), label="one feature"),
+                Case((np.array([[0.4, -1.1, 2.0]]), np.array([1.0]),
+                      np.array([0.1, 0.5, -0.2, 0.3]), 1.5), label="a single sample"),
+                Case((np.array([[40.0, -30.0], [-25.0, 35.0], [30.0, 20.0]]),
+                      np.array([0.0, 1.0, 1.0]), np.array([1.0, 2.0, -1.5]), 0.3),
+                     label="large scores (a saturated sigmoid)")],
+    samples=samples_in(1),
+    mistakes=[
+        Mistake("the planted bug", _ridge_as_given,
+                "This is still the code as given. Compare it with the loss "
+                "LogisticRegression(X, y, alpha=alpha).loss using check_gradient at a random "
+                "theta: the `worst` attribute of its report names the component that "
+                "disagrees, and `errors` shows whether the others agree."),
+        Mistake("penalty removed", _ridge_no_penalty,
+                "Your gradient has lost the penalty altogether. The loss still contains "
+                "(alpha / 2) ||w||^2, whose gradient, alpha w, belongs to the weights."),
+        Mistake("penalty doubled", _ridge_penalty_doubled,
+                "Your penalty gradient is twice too large: the derivative of "
+                "(alpha / 2) ||w||^2 is alpha w, the 1/2 cancels the 2 of the square."),
+        Mistake("penalty subtracted", _ridge_penalty_subtracted,
+                "Your penalty gradient has the wrong sign: the penalty grows with ||w||, so "
+                "its gradient alpha w points away from zero and is added."),
     ],
 ))

@@ -1,12 +1,15 @@
 """Hidden tests for chapter 3, Convergence."""
 
+import functools
 import math
 
 import numpy as np
 
+from ...objectives import LinearRegression
 from ...solutions import ch03 as sol
-from ..exercise import Case, Exercise, Mistake, register
-from ._common import rotated
+from ..exercise import Case, Exercise, Mistake, read_only, register
+from ._common import (REACHED, Verdict, experiment_fields, missed_by, over_budget,
+                      rotated, sci, unpack_settings)
 
 
 # -------------------------------------------------------------------------------------- should_stop
@@ -467,5 +470,238 @@ register(Exercise(
                 "kappa; compute the exact ln(eps) / ln(q)."),
         Mistake("fraction upside down", _iterations_upside_down,
                 "Solve q^T = eps for T: T = ln(eps) / ln(q). Your fraction is upside down."),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------------- slowest_start
+_ONE_OVER_L = ("With lr = 1/L a step multiplies the error along the steep axis by "
+               "1 - (1/L) L = 0 and along the flat axis by 1 - mu/L = 0.99.")
+
+register(Exercise(
+    id="ch03.slowest_start",
+    title="Predict: which start is slowest?",
+    reference=sol.slowest_start(),
+    kind="value",
+    output="choice",
+    choices=("flat", "steep", "diagonal", "same"),
+    what="your prediction of the start that needs the most steps, compared with what the "
+         "three runs do.",
+    mistakes=[
+        Mistake("the steep start", "steep",
+                "The steep direction is not the slow one here. " + _ONE_OVER_L + " A start on "
+                "the steep axis is at the minimum after a single step: what a large condition "
+                "number slows down is the flat direction."),
+        Mistake("the diagonal start", "diagonal",
+                "The diagonal start has error along both axes, but after its first step only "
+                "the flat part is left. " + _ONE_OVER_L + " That flat part is 1/sqrt(2) of the "
+                "flat start's error, so the diagonal start needs a few dozen steps fewer."),
+        Mistake("all the same", "same",
+                "The guarantee (1 - 1/kappa)^t holds for every start, but only an error along "
+                "the flattest direction attains it. " + _ONE_OVER_L),
+    ],
+))
+
+
+# -------------------------------------------------------------------------------- scaling_settings
+_SCALING_TARGET, _SCALING_BUDGET = 1e-6, 40
+_PREPARATIONS = ("raw", "centred only", "scaled only", "standardized")
+_PREPARED = {"raw": "the raw features", "centred only": "features that are only centred",
+             "scaled only": "features that are only scaled",
+             "standardized": "standardized features"}
+
+
+@functools.lru_cache(maxsize=1)
+def _s4_s5():
+    """The unscaled diabetes features s4 and s5 and the targets, read-only."""
+    from sklearn.datasets import load_diabetes
+
+    X_raw, y = load_diabetes(return_X_y=True, scaled=False)
+    return read_only(X_raw[:, [7, 8]]), read_only(y)
+
+
+def _prepared(features):
+    """The regression on s4 and s5 prepared as ``features`` says, its solution and the
+    smallest and largest eigenvalue of its Hessian."""
+    X, y = _s4_s5()
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    prepared = {"raw": X, "centred only": X - mean, "scaled only": X / std,
+                "standardized": (X - mean) / std}[features]
+    problem = LinearRegression(prepared, y)
+    eigenvalues = np.linalg.eigvalsh(problem.hessian())
+    return problem, problem.solution(), eigenvalues[0], eigenvalues[-1]
+
+
+def _scaling_cases(rng):
+    for _ in range(3):
+        direction = rng.standard_normal(3)
+        yield Case((direction / np.linalg.norm(direction),),
+                   label="a random start, as far from the solution as the solution from 0")
+
+
+def _scaling_failure(features, lr, n_steps, ratio, mu, L) -> Verdict:
+    flat, steep = 1 - lr * mu, 1 - lr * L
+    left = f"after {n_steps} steps the distance to the solution is " \
+           f"{missed_by(ratio, _SCALING_TARGET)} (as a fraction of the start)."
+    kappa = L / mu
+    best = (kappa - 1) / (kappa + 1)
+    needed = math.ceil(math.log(_SCALING_TARGET) / math.log(best))
+    more = f" You may also use up to {_SCALING_BUDGET} steps." \
+        if n_steps < _SCALING_BUDGET else ""
+    if not np.isfinite(ratio) or ratio > 1 or abs(steep) > 1:
+        return Verdict("diverged", f"Your run diverged: {left} With {_PREPARED[features]} "
+                                   f"L = {sci(L)}, and a rate above 2/L = {sci(2 / L)} makes "
+                                   f"the error along the steepest direction grow by "
+                                   f"|1 - lr L| = {abs(steep):.3g} per step.")
+    if needed > _SCALING_BUDGET:
+        return Verdict("ill-conditioned", f"These features are ill-conditioned: {left} With "
+                                          f"{_PREPARED[features]} kappa = {sci(kappa)}, so "
+                                          f"even the best constant step 2/(L + mu) shrinks the "
+                                          f"error by only (kappa - 1)/(kappa + 1) = "
+                                          f"{best:.4f} per step: about {sci(needed)} steps "
+                                          f"for 1e-6.")
+    if abs(flat) >= abs(steep):
+        return Verdict("too slow", f"Your run was too slow: {left} Your step multiplies the "
+                                   f"error along the flattest direction (curvature mu = "
+                                   f"{sci(mu)}) by 1 - lr mu = {flat:.3g} per step.{more}")
+    return Verdict("zig-zagging", f"Your run kept zig-zagging: {left} Your step multiplies "
+                                  f"the error along the steepest direction (curvature L = "
+                                  f"{sci(L)}) by 1 - lr L = {steep:.3g} per step: it flips "
+                                  f"sign and shrinks too little.{more}")
+
+
+def _scaling_verdict(settings, direction) -> Verdict:
+    """Re-run gradient descent on the prepared features with the learner's settings, from 0
+    or from the solution plus |solution| times ``direction``."""
+    forms = {"features": _PREPARATIONS, "lr": "rate", "n_steps": "count"}
+    unpacked = unpack_settings(settings, forms)
+    if isinstance(unpacked, Verdict):
+        return unpacked
+    features, lr, n_steps = unpacked
+    late = over_budget("n_steps", n_steps, _SCALING_BUDGET)
+    if late:
+        return late
+    problem, solution, mu, L = _prepared(features)
+    theta = np.zeros(3) if direction is None else \
+        solution + np.linalg.norm(solution) * direction
+    start = np.linalg.norm(theta - solution)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(n_steps):
+            theta = theta - lr * problem.grad(theta)
+        ratio = float(np.linalg.norm(theta - solution) / start)
+    if ratio <= _SCALING_TARGET:
+        return Verdict(REACHED)
+    return _scaling_failure(features, lr, n_steps, ratio, mu, L)
+
+
+def _scaling_raw():
+    return "raw", 0.04, 40
+
+
+def _scaling_timid():
+    return "standardized", 0.5, 40
+
+
+def _scaling_near_the_limit():
+    return "standardized", 1.15, 40
+
+
+def _scaling_diverging():
+    return "standardized", 1.3, 40
+
+
+def _scaling_too_many_steps():
+    return "standardized", 1.0, 100
+
+
+register(Exercise(
+    id="ch03.scaling_settings",
+    title="Experiment: prepare the features, then choose the step",
+    reference=sol.scaling_settings,
+    what="your settings, re-run on the features s4 and s5 of the unscaled diabetes data from "
+         "theta_0 = 0 and from three random starts: the distance to the solution must fall "
+         "to 1e-6 of its initial value within at most 40 steps.",
+    cases=_scaling_cases,
+    edge_cases=[Case((None,), label="the start theta_0 = 0")],
+    **experiment_fields(_scaling_verdict, "diverged", "ill-conditioned", "too slow",
+                        "zig-zagging", "over budget"),
+    mistakes=[
+        Mistake("raw features", _scaling_raw,
+                "No learning rate can rescue these features within 40 steps: their condition "
+                "number is far too large. Prepare them as this chapter did (centre and "
+                "scale), then choose lr."),
+        Mistake("timid rate", _scaling_timid,
+                "The features are right; now the step is too timid: the flattest direction "
+                "shrinks by only 1 - lr mu per step. Compute mu and L of the standardized "
+                "problem (LinearRegression(...).mu and .L) and move lr towards "
+                "2/(L + mu)."),
+        Mistake("rate near the limit", _scaling_near_the_limit,
+                "Your step overshoots along the steepest direction, which it multiplies by "
+                "1 - lr L, close to -1. Move lr down towards 2/(L + mu)."),
+        Mistake("diverging rate", _scaling_diverging,
+                "Your lr is above the stability limit 2/L of these features: the error along "
+                "the steepest direction grows at every step."),
+        Mistake("over the budget", _scaling_too_many_steps,
+                "The goal includes the budget of 40 steps; with well-prepared features and a "
+                "good lr, far fewer would do."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------- standardize
+def _standardize_columns_cases(rng):
+    for m, n in ((20, 3), (7, 2), (100, 6)):
+        spreads = np.exp(rng.uniform(np.log(0.1), np.log(100.0), n))
+        offsets = rng.uniform(-50, 50, n)
+        yield Case((rng.standard_normal((m, n)) * spreads + offsets,),
+                   label=f"{m} samples of {n} features with different means and spreads")
+
+
+def _standardize_as_given(X):
+    return (X - X.mean(axis=0)) / X.std()
+
+
+def _standardize_sample_std(X):
+    return (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
+
+
+def _standardize_not_centred(X):
+    return X / X.std(axis=0)
+
+
+def _standardize_global_mean(X):
+    return (X - X.mean()) / X.std(axis=0)
+
+
+register(Exercise(
+    id="ch03.standardize",
+    title="Debug: a standardization that leaves kappa large",
+    reference=sol.standardize,
+    what="the repaired columns on random data whose features have different means and "
+         "spreads, one feature, two features on very different scales, and a feature far "
+         "from zero mean.",
+    cases=_standardize_columns_cases,
+    edge_cases=[Case((np.array([[1.0], [2.0], [4.0], [7.0]]),), label="one feature"),
+                Case((np.array([[1.0, 300.0], [2.0, 100.0], [3.0, 500.0], [6.0, 200.0]]),),
+                     label="two features on very different scales"),
+                Case((np.array([[1000.0, 0.5], [1001.0, -0.5], [1003.0, 1.5]]),),
+                     label="a feature far from zero mean")],
+    forbid_mutation=True,
+    mistakes=[
+        Mistake("the planted bug", _standardize_as_given,
+                "These are the columns of the code as given: the bug is still there. Look at "
+                "standardize(X_raw).std(axis=0), where every entry should be 1, and at the "
+                "condition number of LinearRegression(standardize(X_raw), y): this chapter "
+                "found about 470 for the standardized diabetes features."),
+        Mistake("sample standard deviation", _standardize_sample_std,
+                "You divide by the sample standard deviation (ddof=1). Standardizing uses "
+                "np.std's default, ddof=0, as StandardScaler does: then every column has "
+                "standard deviation exactly 1."),
+        Mistake("not centred", _standardize_not_centred,
+                "Your columns are scaled but no longer centred: subtract each column's mean as "
+                "well. This chapter showed that the means matter most for kappa."),
+        Mistake("mean of all entries", _standardize_global_mean,
+                "X.mean() without an axis is one number, the mean of all entries: each column "
+                "needs its own mean, X.mean(axis=0)."),
     ],
 ))

@@ -1,11 +1,16 @@
 """Hidden tests for chapter 4, The learning rate."""
 
+import functools
+
 import numpy as np
 
+from ... import schedules
 from ...objectives import Quadratic
 from ...solutions import ch04 as sol
-from ..exercise import Case, Exercise, Mistake, register
-from ._common import spd
+from ..exercise import Case, Exercise, Mistake, read_only, register
+from ..outputs import is_number
+from ..sandbox import describe_type
+from ._common import (INVALID, REACHED, Verdict, experiment_fields, missed_by, sci, spd)
 
 
 def _extremes(A):
@@ -316,5 +321,232 @@ register(Exercise(
                 "Your last rate is smaller than lr_max: with the exponent k / n_steps the sequence "
                 "stops one factor short. The exponent runs from 0 to 1, so divide k by "
                 "n_steps - 1."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------ slowest_rate
+_WORST_FACTOR = ("Compare the worst factor max(|1 - lr|, |1 - 10 lr|) by which each rate "
+                 "multiplies the error per step: the largest one leaves the highest loss.")
+
+register(Exercise(
+    id="ch04.slowest_rate",
+    title="Predict: which rate is slowest?",
+    reference=sol.slowest_rate(),
+    kind="value",
+    output="choice",
+    choices=("a", "b", "c", "d"),
+    what="your prediction of the rate that leaves the highest loss after 300 steps, compared "
+         "with what the four runs do.",
+    mistakes=[
+        Mistake("the smallest rate", "a",
+                "0.02 is slow: it multiplies the error along the flat direction (curvature 1) "
+                "by 1 - 0.02 = 0.98 per step. But another rate is slower still, along the "
+                "steep direction (curvature 10). " + _WORST_FACTOR),
+        Mistake("the middle rate", "b",
+                "0.1 is fast here: it removes the steep direction in one step "
+                "(1 - 10 * 0.1 = 0) and shrinks the flat one by 0.9 per step. "
+                + _WORST_FACTOR),
+        Mistake("the best rate", "c",
+                "0.18 is close to the best constant step 2/(L + mu) = 2/11: its worst factor, "
+                "0.82, is the smallest of the four, so its loss ends lowest, not highest."),
+    ],
+))
+
+
+# ------------------------------------------------------------------------------------ sgd_schedule
+_SGD_TARGET, _SGD_EPOCHS, _SGD_CHAINS = 5e-4, 5, 16
+
+
+@functools.lru_cache(maxsize=1)
+def _noisy_least_squares():
+    """This chapter's noisy least squares (read-only): Z = [1, X], y, theta*, the Hessian
+    Z^T Z / m and the trace of the covariance of the example gradients at theta*."""
+    rng = np.random.default_rng(4)
+    m, n = 500, 5
+    X = rng.standard_normal((m, n)) * rng.uniform(0.5, 2.0, n)
+    y = X @ rng.standard_normal(n) + 1.0 + rng.normal(0.0, 1.0, m)
+    Z = np.column_stack([np.ones(m), X])
+    theta_star = np.linalg.lstsq(Z, y, rcond=None)[0]
+    residual = Z @ theta_star - y
+    trace_sigma = float(np.sum(residual ** 2 * np.sum(Z ** 2, axis=1)) / m)
+    return (read_only(Z), read_only(y), read_only(theta_star), read_only(Z.T @ Z / m),
+            trace_sigma)
+
+
+def _sgd_rates(schedule):
+    """The learner's rates for the steps t = 0, 1, ..., or an INVALID Verdict."""
+    if not callable(schedule):
+        return Verdict(INVALID, f"Your settings are invalid: the function must return a "
+                                f"schedule, a function of the step t, but it returned "
+                                f"{describe_type(schedule)}.")
+    steps = _SGD_EPOCHS * len(_noisy_least_squares()[1])
+    values = [schedule(t) for t in range(steps)]
+    bad = next((t for t, v in enumerate(values) if not is_number(v) or not v >= 0
+                or not np.isfinite(v)), None)
+    if bad is not None:
+        return Verdict(INVALID, f"Your settings are invalid: a learning rate must be a number "
+                                f">= 0, but your schedule gave {values[bad]!r} at t = {bad}.")
+    return np.array(values, dtype=float)
+
+
+def _sgd_excess(rates, seed):
+    """f - f* after SGD with one example per step and a fresh shuffle every epoch, from 0:
+    _SGD_CHAINS runs side by side, with the shuffles drawn from ``seed``."""
+    Z, y, theta_star, hessian, _ = _noisy_least_squares()
+    m, rng = len(y), np.random.default_rng(seed)
+    theta = np.zeros((_SGD_CHAINS, Z.shape[1]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(_SGD_EPOCHS):
+            order = rng.permuted(np.tile(np.arange(m), (_SGD_CHAINS, 1)), axis=1)
+            for step, rows in enumerate(order.T):
+                z = Z[rows]
+                theta = theta - rates[epoch * m + step] * \
+                    (np.sum(z * theta, axis=1) - y[rows])[:, None] * z
+            if not np.all(np.isfinite(theta)):
+                return np.full(_SGD_CHAINS, np.inf)
+        error = theta - theta_star
+        return 0.5 * np.einsum("ki,ij,kj->k", error, hessian, error)
+
+
+def _sgd_failure(rates, excess) -> Verdict:
+    Z, y, theta_star, hessian, trace_sigma = _noisy_least_squares()
+    start = 0.5 * theta_star @ hessian @ theta_star
+    mean, m = float(np.mean(excess)), len(y)
+    if not np.all(np.isfinite(excess)) or np.any(excess > start):
+        runs = int(np.sum(~np.isfinite(excess) | (excess > start)))
+        return Verdict("diverged", f"Your run diverged: {runs} of the {_SGD_CHAINS} runs "
+                                   f"ended further from the minimum than they started (or "
+                                   f"overflowed). Your largest rate is {sci(rates.max())}: "
+                                   f"steps with a single example tolerate much less than "
+                                   f"the full gradient.")
+    left = f"after {_SGD_EPOCHS} epochs f - f* is {missed_by(mean, _SGD_TARGET)}, on " \
+           f"average over {_SGD_CHAINS} runs."
+    last = float(rates[-m:].mean())
+    floor = last * trace_sigma / 4
+    if floor > _SGD_TARGET:
+        return Verdict("noise floor", f"Your run stalled at a noise floor: {left} In the last "
+                                      f"epoch your rate was still about {sci(last)}; at a "
+                                      f"constant rate SGD keeps jittering around the minimum, "
+                                      f"at a floor of roughly rate * tr(Sigma) / 4 = "
+                                      f"{sci(floor)} here. Let the rate decay further.")
+    return Verdict("froze", f"Your rates froze the run too early: {left} By the last epoch "
+                            f"your rate had fallen to about {sci(last)}, and all your rates "
+                            f"add up to {sci(rates.sum())}: the error left when they became "
+                            f"small was never removed. Decay more slowly, or start higher.")
+
+
+def _sgd_verdict(schedule, seed) -> Verdict:
+    """Run SGD with the learner's schedule, 16 shuffles at once, and judge the mean f - f*."""
+    rates = _sgd_rates(schedule)
+    if isinstance(rates, Verdict):
+        return rates
+    excess = _sgd_excess(rates, seed)
+    if np.all(np.isfinite(excess)) and np.mean(excess) <= _SGD_TARGET:
+        return Verdict(REACHED)
+    return _sgd_failure(rates, excess)
+
+
+def _sgd_cases(rng):
+    for _ in range(3):
+        yield Case((int(rng.integers(2 ** 31)),),
+                   label=f"a set of {_SGD_CHAINS} runs with random shuffles")
+
+
+def _schedule_constant():
+    return schedules.Constant(0.05)
+
+
+def _schedule_decaying_too_fast():
+    return schedules.InverseTimeDecay(0.05, k=0.3)
+
+
+def _schedule_too_large():
+    return schedules.Constant(0.2)
+
+
+register(Exercise(
+    id="ch04.sgd_schedule",
+    title="Experiment: a schedule below the noise floor",
+    reference=sol.sgd_schedule,
+    what="your schedule, used by SGD with one example per step for 5 epochs from 0 on this "
+         "chapter's noisy least squares, 16 runs with random shuffles at a time, for three "
+         "such sets of runs: the mean of f - f* over each set must be at most 5e-4.",
+    cases=_sgd_cases,
+    **experiment_fields(_sgd_verdict, "diverged", "noise floor", "froze"),
+    mistakes=[
+        Mistake("constant rate", _schedule_constant,
+                "A rate that stays high keeps SGD jittering around the minimum at a noise "
+                "floor that grows with the rate. Let it decay over the run, so that the last "
+                "epoch uses a much smaller rate than the first: step decay, 1/t, exponential "
+                "or cosine decay can all do it."),
+        Mistake("decaying too fast", _schedule_decaying_too_fast,
+                "Your rates shrink so early that the run stops moving before it arrives: they "
+                "must add up to enough (the first condition of Robbins and Monro) while "
+                "ending small. Decay more slowly, or start higher."),
+        Mistake("rate too large", _schedule_too_large,
+                "Your rates are too large for steps with a single example: keep them below "
+                "about 0.1 (a constant 0.05 converged in this chapter, to a noise floor)."),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------------- warmup_cosine
+def _warmup_cases(rng):
+    for where in ("during the warm-up", "in the cosine phase", "in the cosine phase"):
+        warmup = int(rng.integers(5, 40))
+        total = warmup + int(rng.integers(20, 200))
+        t = int(rng.integers(0, warmup) if where == "during the warm-up" else
+                rng.integers(warmup + 1, total))
+        yield Case((float(rng.uniform(0.01, 1.0)), warmup, total, t),
+                   label=f"a random schedule, at a step {where}")
+
+
+def _warmup_then(lr0, warmup_steps, t, progress):
+    """The schedule with the cosine phase at ``progress`` (a fraction of half a period)."""
+    if t < warmup_steps:
+        return lr0 * (1 / 3 + (2 / 3) * t / warmup_steps)
+    return 0.5 * lr0 * (1 + np.cos(np.pi * progress))
+
+
+def _warmup_as_given(lr0, warmup_steps, total_steps, t):
+    return _warmup_then(lr0, warmup_steps, t, t / total_steps)
+
+
+def _warmup_numerator_only(lr0, warmup_steps, total_steps, t):
+    return _warmup_then(lr0, warmup_steps, t, (t - warmup_steps) / total_steps)
+
+
+def _warmup_denominator_only(lr0, warmup_steps, total_steps, t):
+    return _warmup_then(lr0, warmup_steps, t, t / (total_steps - warmup_steps))
+
+
+register(Exercise(
+    id="ch04.warmup_cosine",
+    title="Debug: a warm-up that drops",
+    reference=sol.warmup_cosine,
+    output="scalar",
+    what="the repaired rate at t = 0, at the last step of the warm-up, at t = warmup_steps, "
+         "half-way through the cosine, at t = total_steps, and at random steps of random "
+         "schedules.",
+    cases=_warmup_cases,
+    edge_cases=[Case((0.3, 10, 50, 0), label="the first step, t = 0"),
+                Case((0.3, 10, 50, 9), label="the last step of the warm-up"),
+                Case((0.3, 10, 50, 10), label="the first step after the warm-up"),
+                Case((0.2, 20, 60, 40), label="half-way through the cosine"),
+                Case((0.2, 20, 60, 60), label="the last step, t = total_steps")],
+    mistakes=[
+        Mistake("the planted bug", _warmup_as_given,
+                "This is still the code as given. Plot it for 100 steps with lr0 = 0.1 and "
+                "warmup_steps = 30, next to schedules.values(schedules.WarmupThenDecay(0.1, "
+                "30, total_steps=100), 100): where do the two curves part, and by how much?"),
+        Mistake("shifted numerator only", _warmup_numerator_only,
+                "Your cosine now starts at lr0 when the warm-up ends, but it no longer reaches "
+                "0 at total_steps: after the warm-up only total_steps - warmup_steps steps "
+                "are left for the half cosine."),
+        Mistake("shortened period only", _warmup_denominator_only,
+                "Your cosine phase lasts total_steps - warmup_steps steps, but it still starts "
+                "part-way down: count its progress from the end of the warm-up, "
+                "t - warmup_steps."),
     ],
 ))
