@@ -38,26 +38,29 @@ _TOKEN = re.compile(r"(`[^`]+`|\$\$[^$]+\$\$|\$[^$]+\$)")
 # the light colours serve both (>= 5:1 on it); JupyterLab's dark theme keeps outputs dark.
 _CSS = """
 .gdq{margin:1em 0}
-.gdq fieldset{border:1px solid #8a8f98;border-radius:6px;padding:.7em 1em .8em;margin:0 0 1em;min-width:0}
-.gdq legend{float:left;width:100%;padding:0;margin:0 0 .5em;font-size:1.05em;line-height:inherit}
+.gdq fieldset{border:1px solid #8a8f98;border-radius:6px;padding:.7em 1em .8em;
+  margin:0 0 1em;min-width:0}
+.gdq legend{float:left;width:100%;padding:0;margin:0 0 .5em;font-size:1.05em;
+  line-height:inherit}
 .gdq legend+*{clear:both}
-.gdq-answers label{display:block;margin:.2em 0;padding:.15em .4em;border-radius:4px;cursor:pointer}
+.gdq-answers label{display:block;margin:.2em 0;padding:.15em .4em;border-radius:4px;
+  cursor:pointer}
 .gdq-answers input{margin-right:.5em}
-.gdq input[type=text]{font:inherit;color:inherit;background:transparent;width:10em;margin:0 .4em;
-  padding:.1em .4em;border:1px solid #8a8f98;border-radius:4px}
-.gdq button{font:inherit;color:inherit;background:transparent;margin-top:.4em;padding:.15em .9em;
-  border:1px solid currentColor;border-radius:4px;cursor:pointer}
+.gdq-letter{font-weight:600;margin-right:.3em}
+.gdq input[type=text]{font:inherit;color:inherit;background:transparent;width:10em;
+  margin:0 .4em;padding:.1em .4em;border:1px solid #8a8f98;border-radius:4px}
+.gdq button{font:inherit;color:inherit;background:transparent;margin-top:.4em;
+  padding:.15em .9em;border:1px solid currentColor;border-radius:4px;cursor:pointer}
 .gdq :focus-visible{outline:3px solid #2f6fde;outline-offset:2px}
 .gdq-feedback>div{margin-top:.6em;padding:.3em .8em;border-left:4px solid #8a8f98}
-.gdq-letter{font-weight:600;margin-right:.3em}
-.gdq-feedback .gdq-right{border-color:#116329}
-.gdq-feedback .gdq-wrong{border-color:#9f1d17}
+.gdq-feedback>.gdq-right{border-color:#116329}
+.gdq-feedback>.gdq-wrong{border-color:#9f1d17}
 .gdq-right>strong{color:#116329}
 .gdq-wrong>strong{color:#9f1d17}
+[data-jp-theme-light=false] .gdq-feedback>.gdq-right{border-color:#6fdd8b}
+[data-jp-theme-light=false] .gdq-feedback>.gdq-wrong{border-color:#ff8f85}
 [data-jp-theme-light=false] .gdq-right>strong{color:#6fdd8b}
 [data-jp-theme-light=false] .gdq-wrong>strong{color:#ff8f85}
-[data-jp-theme-light=false] .gdq-feedback .gdq-right{border-color:#6fdd8b}
-[data-jp-theme-light=false] .gdq-feedback .gdq-wrong{border-color:#ff8f85}
 .gdq-nojs{font-style:italic}
 """
 
