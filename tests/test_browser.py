@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -61,25 +62,37 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def offline_page(browser):
-    """A page whose every non-file request is aborted and recorded."""
+LOCAL = ("file:", "data:", "blob:", "about:")
+
+
+@contextmanager
+def page_allowing(browser, prefixes):
+    """A page whose every request to a URL not starting with one of `prefixes` is aborted
+    and recorded; yields the page, the blocked URLs and the JavaScript errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    blocked = []
+    blocked, errors = [], []
 
     def route(r):
-        if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+        if r.request.url.startswith(prefixes):
             r.continue_()
         else:
             blocked.append(r.request.url)
             r.abort()
 
     page.route("**/*", route)
-    errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page, blocked, errors
-    context.close()
+    try:
+        yield page, blocked, errors
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A page whose every non-file request is aborted and recorded."""
+    with page_allowing(browser, LOCAL) as opened:
+        yield opened
 
 
 def open_page(page, path):
@@ -446,74 +459,62 @@ def test_quiz_works_in_jupyterlab_offline(browser, jupyterlab):
     shows the quiz, JupyterLab's own MathJax typesets it, a wrong and then a right answer
     show their feedback, arrow keys and typed letters reach the quiz (not the notebook's
     shortcuts), and axe finds nothing serious in the light or the dark theme."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    blocked, errors = [], []
+    with page_allowing(browser, ("http://127.0.0.1",) + LOCAL[1:]) as opened:
+        page, blocked, errors = opened
+        page.goto(jupyterlab)
+        page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')",
+                               timeout=120_000)
+        page.locator(".jp-Cell").first.click()
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_selector(".gdq form", timeout=60_000)
+        quiz = page.locator(".gdq")
+        page.wait_for_function("q => q.querySelectorAll('mjx-container').length > 0",
+                               arg=quiz.element_handle(), timeout=30_000)
+        questions = quiz_of(Path("01_basics"))
+        assert quiz.locator("form").count() == len(questions)
+        assert not quiz.locator(".gdq-nojs").is_visible()
+        cells = page.locator(".jp-Notebook .jp-Cell").count()
 
-    def route(r):
-        if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
+        k = next(i for i, q in enumerate(questions) if q["type"] == "choice")
+        form, answers = quiz.locator("form").nth(k), questions[k]["answers"]
+        right = next(i for i, a in enumerate(answers) if a["correct"])
+        wrong = next(i for i, a in enumerate(answers) if not a["correct"])
+        form.locator("label").nth(wrong).click()
+        form.locator("button").click()
+        assert shown_feedback(form) == [[str(wrong), "gdq-wrong"]]
+        form.locator("label").nth(right).click()
+        form.locator("button").click()
+        assert shown_feedback(form) == [[str(right), "gdq-right"]]
+        form.locator("input[type=radio]").first.focus()
+        page.keyboard.press("ArrowDown")
+        assert form.locator("input:checked").get_attribute("value") == "1"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        assert [key for key, _ in shown_feedback(form)] == ["1"]
 
-    page.route("**/*", route)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(jupyterlab)
-    page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')",
-                           timeout=120_000)
-    page.locator(".jp-Cell").first.click()
-    page.keyboard.press("Shift+Enter")
-    page.wait_for_selector(".gdq form", timeout=60_000)
-    quiz = page.locator(".gdq")
-    page.wait_for_function("q => q.querySelectorAll('mjx-container').length > 0",
-                           arg=quiz.element_handle(), timeout=30_000)
-    questions = quiz_of(Path("01_basics"))
-    assert quiz.locator("form").count() == len(questions)
-    assert not quiz.locator(".gdq-nojs").is_visible()
-    cells = page.locator(".jp-Notebook .jp-Cell").count()
+        k = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
+        form = quiz.locator("form").nth(k)
+        value = repr(next(a for a in questions[k]["answers"] if a["correct"])["value"])
+        form.locator("input[type=text]").focus()
+        page.keyboard.type("a b ")                       # notebook shortcuts: insert cells
+        page.keyboard.press("Enter")
+        assert shown_feedback(form) == [["unreadable", ""]]
+        form.locator("input[type=text]").fill("")
+        form.locator("input[type=text]").focus()
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        assert [c for _, c in shown_feedback(form)] == ["gdq-right"]
+        assert page.locator(".jp-Notebook .jp-Cell").count() == cells
 
-    k = next(i for i, q in enumerate(questions) if q["type"] == "choice")
-    form, answers = quiz.locator("form").nth(k), questions[k]["answers"]
-    right = next(i for i, a in enumerate(answers) if a["correct"])
-    wrong = next(i for i, a in enumerate(answers) if not a["correct"])
-    form.locator("label").nth(wrong).click()
-    form.locator("button").click()
-    assert shown_feedback(form) == [[str(wrong), "gdq-wrong"]]
-    form.locator("label").nth(right).click()
-    form.locator("button").click()
-    assert shown_feedback(form) == [[str(right), "gdq-right"]]
-    form.locator("input[type=radio]").first.focus()
-    page.keyboard.press("ArrowDown")
-    assert form.locator("input:checked").get_attribute("value") == "1"
-    page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    assert [key for key, _ in shown_feedback(form)] == ["1"]
-
-    k = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
-    form = quiz.locator("form").nth(k)
-    value = repr(next(a for a in questions[k]["answers"] if a["correct"])["value"])
-    form.locator("input[type=text]").focus()
-    page.keyboard.type("a b ")                       # notebook shortcuts: insert cells
-    page.keyboard.press("Enter")
-    assert shown_feedback(form) == [["unreadable", ""]]
-    form.locator("input[type=text]").fill("")
-    form.locator("input[type=text]").focus()
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
-    assert [c for _, c in shown_feedback(form)] == ["gdq-right"]
-    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
-
-    page.add_script_tag(path=str(AXE))
-    for theme in ("JupyterLab Light", "JupyterLab Dark"):
-        page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', "
-                      "{theme: t})", theme)
-        page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
-                               timeout=30_000)
-        results = page.evaluate("axe.run('.gdq', {resultTypes: ['violations']})")
-        found = [f"{v['id']} [{v['impact']}]" for v in results["violations"]
-                 if v["impact"] in ("serious", "critical")]
-        assert not found, f"{theme}: {found}"
-    assert not blocked, f"JupyterLab tried to load from the network: {blocked[:5]}"
-    assert not errors
-    context.close()
+        page.add_script_tag(path=str(AXE))
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', "
+                          "{theme: t})", theme)
+            page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
+                                   timeout=30_000)
+            results = page.evaluate("axe.run('.gdq', {resultTypes: ['violations']})")
+            found = [f"{v['id']} [{v['impact']}]" for v in results["violations"]
+                     if v["impact"] in ("serious", "critical")]
+            assert not found, f"{theme}: {found}"
+        assert not blocked, f"JupyterLab tried to load from the network: {blocked[:5]}"
+        assert not errors
