@@ -15,11 +15,21 @@ Accessibility (the axe-core audit in ``tests/test_browser.py``):
   entries with ``role="doc-biblioentry"``, a role DPUB-ARIA 1.1 deprecates; assistive
   technology then finds no list items in the list (axe: aria-required-children, critical).
   The entries become ``role="listitem"``, which DPUB-ARIA recommends in its place.
+
+``current_quizzes``: a chapter's quiz is the output of a cell that reads
+``book/_src/quizzes/NN_name.json``, but the build re-executes a notebook only when its code
+changes, so after an edit of the quiz file alone it would show the old quiz.  The quiz file
+is made a dependency of its chapter (``note_quiz_file``: an edit makes Sphinx write the page
+again), and each quiz in a page is rendered again from its file as it is now
+(``gdcourse.quiz``; the same HTML that executing the cell gives, which
+``tests/test_quizzes.py`` checks in the notebooks).
 """
 
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+QUIZ = re.compile(r'<div class="gdq [^"]*" data-quiz="([^"]+)".*?</script></div>', re.S)
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -43,10 +53,29 @@ def list_bibliography_entries(app, pagename, templatename, context, doctree):
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def note_quiz_file(app, docname, source):
+    quiz = Path(app.srcdir) / "book" / "_src" / "quizzes" / f"{Path(docname).name}.json"
+    if quiz.exists():
+        app.env.note_dependency(str(quiz))
+
+
+def current_quizzes(app, pagename, templatename, context, doctree):
+    if 'class="gdq ' not in context.get("body", ""):
+        return
+    from gdcourse.quiz import load_quiz
+
+    folder = Path(app.srcdir) / "book" / "_src" / "quizzes"
+    context["body"] = QUIZ.sub(
+        lambda match: load_quiz(folder / f"{match.group(1)}.json")._repr_html_(),
+        context["body"])
+
+
 def setup(app):
     app.connect("config-inited", add_templates_and_css)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", list_bibliography_entries)
+    app.connect("source-read", note_quiz_file)
+    app.connect("html-page-context", current_quizzes)
     app.add_css_file("gdcourse.css")
     app.add_js_file("gdcourse.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

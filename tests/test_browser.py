@@ -4,16 +4,27 @@ For every page: it loads from disk (file://) with every request to the network r
 has rendered every formula (no raw TeX left), every image loads and has alt text, the solution
 dropdowns open, every internal link points to an existing page and anchor, no display equation
 is wider than the text at 1280 px, axe-core finds no serious or critical accessibility problem
-(light and dark colour modes), and a screenshot is saved under _build/screenshots/.  `make test`
-builds the book and installs axe-core (npm) before running these tests.
+(light and dark colour modes), and a screenshot is saved under _build/screenshots/.  On every
+chapter page the self-check quiz answers a question wrongly and then rightly, by mouse and by
+keyboard, and axe checks the quiz with its feedback showing; the same quiz runs in JupyterLab,
+offline too.  `make test` builds the book and installs axe-core (npm) before running these
+tests.
 """
 
+import json
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import nbformat
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -51,25 +62,37 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def offline_page(browser):
-    """A page whose every non-file request is aborted and recorded."""
+LOCAL = ("file:", "data:", "blob:", "about:")
+
+
+@contextmanager
+def page_allowing(browser, prefixes):
+    """A page whose every request to a URL not starting with one of `prefixes` is aborted
+    and recorded; yields the page, the blocked URLs and the JavaScript errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    blocked = []
+    blocked, errors = [], []
 
     def route(r):
-        if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+        if r.request.url.startswith(prefixes):
             r.continue_()
         else:
             blocked.append(r.request.url)
             r.abort()
 
     page.route("**/*", route)
-    errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page, blocked, errors
-    context.close()
+    try:
+        yield page, blocked, errors
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A page whose every non-file request is aborted and recorded."""
+    with page_allowing(browser, LOCAL) as opened:
+        yield opened
 
 
 def open_page(page, path):
@@ -265,3 +288,233 @@ def test_axe_finds_no_serious_accessibility_problem(offline_page, path, scheme):
              for v in results["violations"] if v["impact"] in ("serious", "critical")
              for node in v["nodes"]]
     assert not found, f"{len(found)} serious or critical accessibility violations:\n" + "\n".join(found)
+
+
+# ---------------------------------------------------------------- self-check quizzes
+QUIZZES = ROOT / "book" / "_src" / "quizzes"
+CHAPTER_PAGES = [p for p in PAGES if p.name[:2].isdigit()]
+
+
+def quiz_of(path):
+    return json.loads((QUIZZES / f"{path.stem}.json").read_text(encoding="utf-8"))["questions"]
+
+
+def shown_feedback(form):
+    """(key, class) of every feedback block of a question that the reader can see."""
+    return form.evaluate("""f => Array.from(f.querySelectorAll('.gdq-feedback > div'))
+        .filter(d => d.offsetParent !== null).map(d => [d.dataset.for, d.className])""")
+
+
+def check_numeric(form, text):
+    form.locator("input[type=text]").fill(text)
+    form.locator("button").click()
+    return shown_feedback(form)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", CHAPTER_PAGES, ids=lambda p: p.name)
+def test_quiz_feedback_changes_from_wrong_to_right(offline_page, path, scheme):
+    """Offline, a wrong answer shows its own feedback and a right one then replaces it, for
+    a multiple-choice and a numeric question; the quiz's maths is typeset by the local
+    MathJax; and axe finds nothing serious in the quiz with the feedback showing."""
+    page, blocked, errors = offline_page
+    page.emulate_media(color_scheme=scheme)
+    open_page(page, path)
+    questions = quiz_of(path)
+    quiz = page.locator(".gdq")
+    assert quiz.count() == 1, "one quiz per chapter"
+    forms = quiz.locator("form")
+    assert forms.count() == len(questions) >= 5
+    assert not quiz.locator(".gdq-nojs").is_visible(), "the script ran"
+    assert quiz.locator("mjx-container").count() > 0, "the quiz's maths is typeset"
+    raw = quiz.evaluate("""q => Array.from(q.querySelectorAll('legend, label, .gdq-feedback div'))
+        .filter(e => /\\\\\\(|\\\\\\[/.test(e.textContent)).length""")
+    assert raw == 0, "raw TeX left in the quiz"
+
+    k = next(i for i, q in enumerate(questions) if q["type"] == "choice")
+    form, answers = forms.nth(k), questions[k]["answers"]
+    right = next(i for i, a in enumerate(answers) if a["correct"])
+    wrong = next(i for i, a in enumerate(answers) if not a["correct"])
+    assert shown_feedback(form) == [], "no feedback before an answer"
+    form.locator("button").click()
+    assert shown_feedback(form) == [["none", ""]], "Check without a choice asks for one"
+    form.locator("label").nth(wrong).click()
+    form.locator("button").click()
+    assert shown_feedback(form) == [[str(wrong), "gdq-wrong"]]
+    assert form.locator(f'[data-for="{wrong}"]').inner_text().startswith("Not quite.")
+    form.locator("label").nth(right).click()
+    form.locator("button").click()
+    assert shown_feedback(form) == [[str(right), "gdq-right"]]
+    assert form.locator(f'[data-for="{right}"]').inner_text().startswith("Right.")
+
+    k = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
+    form, answers = forms.nth(k), questions[k]["answers"]
+    right = next(i for i, a in enumerate(answers) if a["correct"])
+    mistake = next(i for i, a in enumerate(answers) if not a["correct"])
+    far = 1e6 + sum(abs(a["value"]) + a["tolerance"] for a in answers)
+    assert check_numeric(form, repr(far)) == [["otherwise", "gdq-wrong"]]
+    assert check_numeric(form, repr(answers[mistake]["value"])) == \
+        [[str(mistake), "gdq-wrong"]]
+    assert check_numeric(form, "two") == [["unreadable", ""]]
+    assert check_numeric(form, repr(answers[right]["value"])) == [[str(right), "gdq-right"]]
+
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run('.gdq', {resultTypes: ['violations']})")
+    found = [f"{v['id']} [{v['impact']}] at {' '.join(node['target'])}"
+             for v in results["violations"] if v["impact"] in ("serious", "critical")
+             for node in v["nodes"]]
+    assert not found, f"{path.name} ({scheme}), quiz answered: " + "; ".join(found)
+    assert not [u for u in blocked if not re.match(r"https://(mybinder|colab)", u)]
+    assert not errors
+    if scheme == "light":
+        quiz.screenshot(path=str(SHOTS / f"{path.stem}-quiz.png"))
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES, ids=lambda p: p.name)
+def test_quiz_works_from_the_keyboard(offline_page, path):
+    """Arrow keys choose an answer, Tab goes straight to the Check button (past the
+    formulas, which MathJax makes focusable), Enter checks; in a numeric question Enter in
+    the text field checks. The focused button shows a focus ring."""
+    page, _, _ = offline_page
+    open_page(page, path)
+    questions = quiz_of(path)
+    forms = page.locator(".gdq form")
+    k = next(i for i, q in enumerate(questions) if q["type"] == "choice")
+    form = forms.nth(k)
+    form.locator("input[type=radio]").first.focus()
+    page.keyboard.press("ArrowDown")
+    assert form.locator("input:checked").get_attribute("value") == "1"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    verdict = "gdq-right" if questions[k]["answers"][1]["correct"] else "gdq-wrong"
+    assert shown_feedback(form) == [["1", verdict]]
+
+    k = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
+    form = forms.nth(k)
+    right = next(a for a in questions[k]["answers"] if a["correct"])
+    form.locator("input[type=text]").focus()
+    page.keyboard.type(repr(right["value"]))
+    page.keyboard.press("Enter")
+    assert [c for _, c in shown_feedback(form)] == ["gdq-right"]
+
+
+def test_quiz_reads_numbers_as_people_type_them(offline_page):
+    """Fractions, exponents and a typographic minus are numbers; a decimal comma is not."""
+    page, _, _ = offline_page
+    path = next(p for p in CHAPTER_PAGES if p.name.startswith("01"))
+    open_page(page, path)
+    questions = quiz_of(path)
+    k = next(i for i, q in enumerate(questions)
+             if q["type"] == "numeric" and any(a["value"] == 0.5 for a in q["answers"]))
+    form = page.locator(".gdq form").nth(k)
+    right = next(i for i, a in enumerate(questions[k]["answers"]) if a["correct"])
+    assert questions[k]["answers"][right]["value"] == 0.5
+    for text in ("1/2", "5e-1", " .5 ", "0.50"):
+        assert check_numeric(form, text) == [[str(right), "gdq-right"]], text
+    for text in ("0,5", "1/2/3", ""):
+        assert check_numeric(form, text) == [["unreadable", ""]], text
+    assert check_numeric(form, "\u22121/2") == [["otherwise", "gdq-wrong"]]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on a free local port, serving a notebook whose one cell shows
+    chapter 1's quiz; yields the notebook's URL."""
+    lab = shutil.which("jupyter-lab", path=str(Path(sys.executable).parent))
+    if lab is None:
+        pytest.skip("JupyterLab is not installed")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
+    nb.cells = [nbformat.v4.new_code_cell(
+        'from gdcourse.quiz import show_quiz\nshow_quiz("01_basics")')]
+    nbformat.write(nb, tmp_path / "quiz.ipynb")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    server = subprocess.Popen(
+        [lab, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--ServerApp.token=quiz", f"--ServerApp.root_dir={tmp_path}", "--allow-root",
+         "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/lab/tree/quiz.ipynb?token=quiz"
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_quiz_works_in_jupyterlab_offline(browser, jupyterlab):
+    """In JupyterLab, with every request outside this machine refused: running the cell
+    shows the quiz, JupyterLab's own MathJax typesets it, a wrong and then a right answer
+    show their feedback, arrow keys and typed letters reach the quiz (not the notebook's
+    shortcuts), and axe finds nothing serious in the light or the dark theme."""
+    with page_allowing(browser, ("http://127.0.0.1",) + LOCAL[1:]) as opened:
+        page, blocked, errors = opened
+        page.goto(jupyterlab)
+        page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')",
+                               timeout=120_000)
+        page.locator(".jp-Cell").first.click()
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_selector(".gdq form", timeout=60_000)
+        quiz = page.locator(".gdq")
+        page.wait_for_function("q => q.querySelectorAll('mjx-container').length > 0",
+                               arg=quiz.element_handle(), timeout=30_000)
+        questions = quiz_of(Path("01_basics"))
+        assert quiz.locator("form").count() == len(questions)
+        assert not quiz.locator(".gdq-nojs").is_visible()
+        cells = page.locator(".jp-Notebook .jp-Cell").count()
+
+        k = next(i for i, q in enumerate(questions) if q["type"] == "choice")
+        form, answers = quiz.locator("form").nth(k), questions[k]["answers"]
+        right = next(i for i, a in enumerate(answers) if a["correct"])
+        wrong = next(i for i, a in enumerate(answers) if not a["correct"])
+        form.locator("label").nth(wrong).click()
+        form.locator("button").click()
+        assert shown_feedback(form) == [[str(wrong), "gdq-wrong"]]
+        form.locator("label").nth(right).click()
+        form.locator("button").click()
+        assert shown_feedback(form) == [[str(right), "gdq-right"]]
+        form.locator("input[type=radio]").first.focus()
+        page.keyboard.press("ArrowDown")
+        assert form.locator("input:checked").get_attribute("value") == "1"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        assert [key for key, _ in shown_feedback(form)] == ["1"]
+
+        k = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
+        form = quiz.locator("form").nth(k)
+        value = repr(next(a for a in questions[k]["answers"] if a["correct"])["value"])
+        form.locator("input[type=text]").focus()
+        page.keyboard.type("a b ")                       # notebook shortcuts: insert cells
+        page.keyboard.press("Enter")
+        assert shown_feedback(form) == [["unreadable", ""]]
+        form.locator("input[type=text]").fill("")
+        form.locator("input[type=text]").focus()
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        assert [c for _, c in shown_feedback(form)] == ["gdq-right"]
+        assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+
+        page.add_script_tag(path=str(AXE))
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', "
+                          "{theme: t})", theme)
+            page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
+                                   timeout=30_000)
+            results = page.evaluate("axe.run('.gdq', {resultTypes: ['violations']})")
+            found = [f"{v['id']} [{v['impact']}]" for v in results["violations"]
+                     if v["impact"] in ("serious", "critical")]
+            assert not found, f"{theme}: {found}"
+        assert not blocked, f"JupyterLab tried to load from the network: {blocked[:5]}"
+        assert not errors
