@@ -369,8 +369,9 @@ class LinearSVM(_DataObjective):
         return float(np.sum(np.maximum(0.0, 1.0 - y * (Z @ theta))))
 
     def grad_on(self, theta, Z, y):
-        r"""The subgradient on the rows: :math:`-\frac1m \sum_{y_i s_i \le 1} y_i z_i + \alpha\,(0, w)`."""
-        active = y * (Z @ theta) <= 1.0                 # margin at most 1: the hinge is on
+        r"""The subgradient on the rows (the margin 1 counts as active):
+        :math:`-\frac1m \sum_{y_i s_i \le 1} y_i z_i + \alpha\,(0, w)`."""
+        active = y * (Z @ theta) <= 1.0             # margin at most 1: the hinge is on
         return -(Z.T @ (y * active)) / len(y) + self._penalty_grad(theta)
 
     def decision_function(self, theta, X):

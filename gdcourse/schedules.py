@@ -264,7 +264,7 @@ class CosineWarmRestarts(Schedule):
         check_number(eta_min, "eta_min", high=self.lr)
 
     def position(self, t):
-        """``(T_cur, T_i)``: the steps since the last restart and the length of the period."""
+        """``(T_cur, T_i)``: steps since the last restart, length of the period."""
         if self.T_mult == 1:
             return t % self.T_0, self.T_0
         T_cur, T_i = t, self.T_0
@@ -322,7 +322,8 @@ class Cyclic(Schedule):
         cycle = math.floor(1 + t / total)
         x = 1.0 + t / total - cycle                          # position in the cycle
         triangle = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        return self.base_lr + (self.max_lr - self.base_lr) * triangle * self.height(t, cycle)
+        amplitude = (self.max_lr - self.base_lr) * triangle
+        return self.base_lr + amplitude * self.height(t, cycle)
 
 
 class OneCycle(Schedule):
@@ -460,7 +461,7 @@ class ReduceOnPlateau(Schedule):
         return metric > self.best + self.threshold
 
     def step(self, metric) -> float:
-        """Take the metric of the epoch just finished; return the rate for the next one."""
+        """Take the metric of the epoch just finished; return the next rate."""
         metric = check_number(metric, "metric")
         if self.improves(metric):
             self.best, self.num_bad_epochs = metric, 0

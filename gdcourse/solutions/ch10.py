@@ -1,7 +1,5 @@
 """Reference solutions for chapter 10, Schedules and hyperparameters at scale."""
 
-import math
-
 import numpy as np
 
 
@@ -10,13 +8,13 @@ def warm_restart_lr(t, lr, T_0, T_mult, eta_min):
     T_cur, T_i = t, T_0
     while T_cur >= T_i:                  # skip the periods that are over
         T_cur, T_i = T_cur - T_i, T_i * T_mult
-    return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2
+    return eta_min + (lr - eta_min) * (1 + np.cos(np.pi * T_cur / T_i)) / 2
 
 
 def plateau_rates(metrics, lr, factor, patience):
     """The rate after each epoch: divided by factor after more than patience epochs
     in a row without a new best (lowest) metric."""
-    best, bad, rates = math.inf, 0, []
+    best, bad, rates = np.inf, 0, []
     for metric in metrics:
         if metric < best:
             best, bad = metric, 0
@@ -29,8 +27,9 @@ def plateau_rates(metrics, lr, factor, patience):
 
 
 def trials_needed(q, p):
-    """The fewest random trials n with 1 - (1 - q)^n >= p: n >= log(1 - p) / log(1 - q)."""
-    return math.ceil(math.log(1 - p) / math.log(1 - q))
+    """The fewest random trials n with 1 - (1 - q)^n >= p, that is
+    n >= log(1 - p) / log(1 - q)."""
+    return int(np.ceil(np.log(1 - p) / np.log(1 - q)))
 
 
 def gd_limit(X, y, w0):
