@@ -65,7 +65,7 @@ register(Exercise(
 
 
 # --------------------------------------------------------------------------- plateau_rates
-def _validation_curve(rng, n):
+def _levelling_off_curve(rng, n):
     """A noisy validation loss that levels off, with a stretch of exactly equal values."""
     t = np.arange(n)
     curve = 1 / (1 + rng.uniform(0.05, 0.3) * t) + rng.uniform(0.002, 0.03) * \
@@ -77,7 +77,7 @@ def _validation_curve(rng, n):
 
 def _plateau_cases(rng):
     for n in (20, 40, 60):
-        yield Case((_validation_curve(rng, n), float(rng.uniform(0.01, 1.0)),
+        yield Case((_levelling_off_curve(rng, n), float(rng.uniform(0.01, 1.0)),
                     float(rng.uniform(0.1, 0.7)), int(rng.integers(1, 6))),
                    label=f"a noisy validation curve of {n} epochs")
 
