@@ -346,9 +346,10 @@ class OneCycle(Schedule):
     :math:`\eta_{\mathrm{start}}` (ending at :math:`2\,\mathrm{pct}\,T - 2`), and only the
     third phase goes down to :math:`\eta_{\mathrm{end}}`, as in Smith's paper.
 
-    The schedule is defined for the steps :math:`t = 0, \dots, T - 1`. (Torch computes one
-    more rate, after the last step, by extending the last phase beyond its end; with the
-    linear strategy that rate is negative. Any later step raises an error there, as here.)
+    The schedule is defined for the steps :math:`t = 0, \dots, T - 1`; a later ``t`` raises
+    ValueError. (Torch computes one more rate, after the last step, by extending the last
+    phase beyond its end -- with the linear strategy and the default factors that rate is
+    negative -- and raises from the step after.)
     """
 
     _parameter_constraints = {"max_lr": LR, "total_steps": Integer(minimum=2),
