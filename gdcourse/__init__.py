@@ -6,10 +6,11 @@ is what the test suite tests.
 Modules
 -------
 objectives    loss functions with exact gradients: Quadratic, LinearRegression,
-              LogisticRegression, Rosenbrock, Function
+              LogisticRegression, LinearSVM (hinge loss, subgradient), Rosenbrock, Function
 descent       gradient_descent with stopping criteria, and the History of a run
 optim         optimizers with torch.optim's names and update rules (SGD, Adam, ...)
-schedules     learning-rate schedules (step, exponential, 1/t, cosine, warm-up)
+schedules     learning-rate schedules (step, exponential, 1/t, cosine, warm-up, warm
+              restarts, cyclical, one cycle, reduce-on-plateau)
 variants      batch, stochastic and mini-batch gradient descent on data
 estimators    scikit-learn estimators GDRegressor and GDClassifier
 gradcheck     gradient checking with finite differences

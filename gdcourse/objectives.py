@@ -30,7 +30,8 @@ import numpy as np
 
 from ._validation import as_float_array, check_number, check_spd
 
-__all__ = ["Quadratic", "LinearRegression", "LogisticRegression", "Rosenbrock", "Function", "sigmoid"]
+__all__ = ["Quadratic", "LinearRegression", "LogisticRegression", "LinearSVM", "Rosenbrock",
+           "Function", "sigmoid"]
 
 
 class Quadratic:
@@ -332,6 +333,58 @@ class LogisticRegression(_DataObjective):
 
     def __repr__(self):
         return (f"LogisticRegression(m={self.n_samples}, n_params={self.n_params}, "
+                f"fit_intercept={self.fit_intercept})")
+
+
+class LinearSVM(_DataObjective):
+    r"""The hinge loss of a linear classifier (labels -1/+1): a soft-margin linear SVM.
+
+    With the scores :math:`s = Z\theta` and the margins :math:`y_i s_i`:
+
+    .. math::
+        J(\theta) = \frac1m \sum_i \max(0,\, 1 - y_i s_i) + \frac{\alpha}{2}\lVert w\rVert^2 .
+
+    The hinge has a kink at the margin 1, where it has no gradient; ``grad`` returns the
+    subgradient scikit-learn uses (``SGDClassifier(loss="hinge")``, its default), which
+    counts an example as active when its margin is *at most* 1:
+
+    .. math::
+        g(\theta) = -\frac1m \sum_{i:\; y_i s_i \le 1} y_i\, z_i + \alpha\,(0, w) ,
+
+    :math:`z_i` the i-th row of :math:`Z`. Any vector of the subdifferential would do: at
+    the kink every :math:`-c\, y_i z_i` with :math:`0 \le c \le 1` is a subgradient.
+
+    >>> svm = LinearSVM([[2.0], [0.5]], [1.0, -1.0], fit_intercept=False)
+    >>> svm.loss([1.0]), svm.grad([1.0])            # margins 2 (inactive) and -0.5
+    (0.75, array([0.25]))
+    """
+
+    def __init__(self, X, y, *, fit_intercept=True, alpha=0.0):
+        super().__init__(X, y, fit_intercept=fit_intercept, alpha=alpha)
+        if not np.all((self.y == -1) | (self.y == 1)):
+            raise ValueError("y must contain only the labels -1 and 1")
+
+    def loss_sum_on(self, theta, Z, y):
+        r"""The data term summed over the rows, :math:`\sum_i \max(0, 1 - y_i s_i)`."""
+        return float(np.sum(np.maximum(0.0, 1.0 - y * (Z @ theta))))
+
+    def grad_on(self, theta, Z, y):
+        r"""The subgradient on the rows (the margin 1 counts as active):
+        :math:`-\frac1m \sum_{y_i s_i \le 1} y_i z_i + \alpha\,(0, w)`."""
+        active = y * (Z @ theta) <= 1.0             # margin at most 1: the hinge is on
+        return -(Z.T @ (y * active)) / len(y) + self._penalty_grad(theta)
+
+    def decision_function(self, theta, X):
+        """The scores :math:`w^\\top x + b`; their sign is the predicted label."""
+        w, b = self.unpack(theta)
+        return np.asarray(X, dtype=float) @ w + b
+
+    def predict(self, theta, X):
+        """Labels -1/+1 (a score of exactly 0 gives -1, as scikit-learn)."""
+        return np.where(self.decision_function(theta, X) > 0, 1.0, -1.0)
+
+    def __repr__(self):
+        return (f"LinearSVM(m={self.n_samples}, n_params={self.n_params}, "
                 f"fit_intercept={self.fit_intercept})")
 
 

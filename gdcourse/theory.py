@@ -506,7 +506,7 @@ def averaging_constant(problem, lr):
     return 0.5 * float(np.sum(H * S))
 
 
-def sgd_expectations(problem, w0, lr, n_steps):
+def sgd_expectations(problem, w0, lr, n_steps, *, batch_size=1):
     r"""The exact expectations :math:`\mathbb E\,[f(\theta_t)] - f^\star` and
     :math:`\mathbb E\,\lVert\theta_t - \theta^\star\rVert^2`, :math:`t = 0, \dots, n`, of the SGD
     runs of :func:`sgd_ensemble`, from the recursion of the first two moments of
@@ -520,10 +520,16 @@ def sgd_expectations(problem, w0, lr, n_steps):
     with :math:`s_i = z_i^\top P_t z_i - 2 r_i\, z_i^\top m_t + r_i^2` the expected square of
     example :math:`i`'s residual; then
     :math:`\mathbb E f - f^\star = \tfrac12\operatorname{tr}(HP_t)`.
+
+    With ``batch_size`` :math:`B`, each update averages the gradients of :math:`B` examples
+    drawn independently (with replacement): the noise of the average is :math:`1/B` that of
+    one example, and the last term becomes
+    :math:`\eta_t^2 \big(\frac1B \frac1m \sum_i s_i z_i z_i^\top + (1 - \frac1B) H P_t H\big)`.
     """
     Z, _, theta_star, r, H = _least_squares(problem)
     lr = check_lr(lr)
     n_steps = check_positive_int(n_steps, "n_steps")
+    B = check_positive_int(batch_size, "batch_size")
     m, p = Z.shape
     outer = _outer_products(Z)
     mean = as_float_array(w0, "w0", ndim=1) - theta_star
@@ -532,7 +538,10 @@ def sgd_expectations(problem, w0, lr, n_steps):
     for t in range(n_steps):
         eta = lr_at(lr, t)
         s = outer @ P.ravel() - 2 * r * (Z @ mean) + r ** 2
-        P = P - eta * (H @ P + P @ H) + eta ** 2 * (outer.T @ s / m).reshape(p, p)
+        noise = (outer.T @ s / m).reshape(p, p)
+        if B > 1:
+            noise = noise / B + (1 - 1 / B) * (H @ P @ H)
+        P = P - eta * (H @ P + P @ H) + eta ** 2 * noise
         mean = mean - eta * (H @ mean)
         excess.append(0.5 * float(np.sum(H * P)))
         distance.append(float(np.trace(P)))
