@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import (Flag, InvalidParameterError, LearningRate, Real, as_float_array,
-                          check_lr, check_number)
+                          check_lr, check_number, check_positive_int)
 from .descent import History, StoppingRule, _stop
 from .optim import Optimizer
 
@@ -86,7 +86,7 @@ def _penalized(objective):
     return mask
 
 
-def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
+def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8, loss_tol=None,
          record_params=False) -> History:
     r"""Proximal gradient descent (ISTA) on :math:`F = f + h`, :math:`h` the elastic net:
 
@@ -97,11 +97,12 @@ def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
     at most :math:`1/L`.  The History records :math:`F(w_t)` as ``losses`` and, as
     ``grad_norms``, the norm of the gradient mapping
     :math:`G_t = (w_t - w_{t+1})/\eta`, which is zero exactly at a minimiser of :math:`F`;
-    the run stops when it is at most ``tol`` (None: never).
+    the run stops when it is at most ``tol`` (None: never), or when
+    :math:`F(w_t) \le` ``loss_tol``.
     """
     lr, alpha, l1_ratio, w, penalized = _setup(objective, w0, lr, alpha, l1_ratio)
-    trace = _CompositeTrace(objective, lr, alpha, l1_ratio, penalized, max_iter, tol,
-                            record_params)
+    trace = _CompositeTrace(objective, lr, (alpha, l1_ratio, penalized), max_iter,
+                            StoppingRule(grad_tol=tol, loss_tol=loss_tol), record_params)
     while True:
         w_next = elastic_net_prox(w - lr * objective.grad(w), lr, alpha, l1_ratio, penalized)
         if trace.stops(w, (w - w_next) / lr):
@@ -109,7 +110,7 @@ def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
         w = w_next
 
 
-def fista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
+def fista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8, loss_tol=None,
           record_params=False) -> History:
     r"""FISTA (Beck and Teboulle, 2009): ISTA with Nesterov's momentum.
 
@@ -122,11 +123,12 @@ def fista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
 
     :math:`F(x_k) - F^\star \le 2\lVert x_0 - w^\star\rVert^2 / (\eta (k + 1)^2)` for
     :math:`\eta \le 1/L`.  The History records :math:`x_k`, :math:`F(x_k)` and the norm of
-    the gradient mapping at :math:`y_k`, :math:`(y_k - x_{k+1})/\eta`, as :func:`ista` does.
+    the gradient mapping at :math:`y_k`, :math:`(y_k - x_{k+1})/\eta`, and the run stops, as
+    for :func:`ista`.
     """
     lr, alpha, l1_ratio, x, penalized = _setup(objective, w0, lr, alpha, l1_ratio)
-    trace = _CompositeTrace(objective, lr, alpha, l1_ratio, penalized, max_iter, tol,
-                            record_params)
+    trace = _CompositeTrace(objective, lr, (alpha, l1_ratio, penalized), max_iter,
+                            StoppingRule(grad_tol=tol, loss_tol=loss_tol), record_params)
     y, s = x, 1.0
     while True:
         x_next = elastic_net_prox(y - lr * objective.grad(y), lr, alpha, l1_ratio, penalized)
@@ -150,13 +152,11 @@ def _setup(objective, w0, lr, alpha, l1_ratio):
 
 
 class _CompositeTrace:
-    """Records :math:`F(w_t)` and the gradient mapping's norm; stops by ``tol`` or budget."""
+    """Records :math:`F(w_t)` and the gradient mapping's norm; stops by ``rule`` or budget."""
 
-    def __init__(self, objective, lr, alpha, l1_ratio, penalized, max_iter, tol,
-                 record_params):
-        self.objective, self.lr, self.penalty = objective, lr, (alpha, l1_ratio, penalized)
-        self.max_iter = int(check_number(max_iter, "max_iter", low=0))
-        self.rule = StoppingRule(grad_tol=tol)
+    def __init__(self, objective, lr, penalty, max_iter, rule, record_params):
+        self.objective, self.lr, self.penalty, self.rule = objective, lr, penalty, rule
+        self.max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
         self.record_params = bool(record_params)
         self.losses, self.norms, self.params = [], [], []
         self.reason = self.message = None

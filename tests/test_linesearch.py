@@ -7,7 +7,8 @@ from sklearn.preprocessing import StandardScaler
 
 from gdcourse import linesearch as ls
 from gdcourse.descent import gradient_descent
-from gdcourse.objectives import Function, LinearRegression, LogisticRegression, Quadratic, Rosenbrock
+from gdcourse.objectives import (Function, LinearRegression, LogisticRegression, Quadratic,
+                                 Rosenbrock)
 from gdcourse.solutions import ch09
 
 

@@ -43,8 +43,8 @@ def checks_in(nb):
     return found
 
 
-def test_there_are_eight_chapters():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"{k:02d}" for k in range(1, 9)]
+def test_there_are_nine_chapters():
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{k:02d}" for k in range(1, 10)]
 
 
 def test_notebooks_match_their_sources():
