@@ -24,6 +24,7 @@ import sklearn
 from sklearn.linear_model import Lasso
 from threadpoolctl import threadpool_limits
 
+from _timing import best_time                   # benchmarks/_timing.py
 from gdcourse import proximal
 from gdcourse.objectives import LinearRegression
 
@@ -44,15 +45,6 @@ def objective_value(X, y, coef, intercept, alpha):
     return residual @ residual / (2 * len(y)) + alpha * np.abs(coef).sum()
 
 
-def timed(fit, repeats):
-    best, result = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fit()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
 def compare(m, n, repeats):
     X, y = make_problem(m, n)
     alpha_max = np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / m
@@ -68,14 +60,14 @@ def compare(m, n, repeats):
           f"{'FISTA / CD':>11s}")
     w0 = np.zeros(n + 1)
     for tol in (1e-4, 1e-6, 1e-8):
-        cd_seconds, model = timed(lambda: Lasso(alpha=alpha, tol=tol, max_iter=100_000)
+        cd_seconds, model = best_time(lambda: Lasso(alpha=alpha, tol=tol, max_iter=100_000)
                                   .fit(X, y), repeats)
         target = objective_value(X, y, model.coef_, model.intercept_, alpha)
         row = [f"{tol:11.0e}", f"{target:23.12g}", f"{np.count_nonzero(model.coef_):9d}",
                f"{cd_seconds:8.3f}"]
         seconds = {}
         for method, width in ((proximal.fista, 9), (proximal.ista, 8)):
-            seconds[method], run = timed(
+            seconds[method], run = best_time(
                 lambda: method(smooth, w0, 1 / L, alpha=alpha, max_iter=200_000, tol=None,
                                loss_tol=target), repeats)
             assert run.stop_reason == "loss_tol", run.message

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
 import sklearn
 from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
+from _timing import best_time                   # benchmarks/_timing.py
 from gdcourse import variance_reduction as vr
 from gdcourse.objectives import LinearRegression
 
@@ -48,15 +48,6 @@ def passes_to_target(run, f_star, gap0):
     """The first recorded number of passes at which the gap is below TARGET * gap0."""
     reached = np.flatnonzero(run.losses - f_star <= TARGET * gap0)
     return run.passes[reached[0]] if reached.size else None
-
-
-def timed(fit, repeats):
-    best, result = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fit()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def sklearn_ridge(X, y, solver, objective, f_star, gap0):
@@ -109,11 +100,11 @@ def main():
         epochs = {"gdcourse gd_passes (1/L)": int(needed),
                   "gdcourse svrg (1/L_max)": int(round(needed / 3)),
                   "gdcourse saga (1/(3 L_max))": int(needed) - 1}[name]
-        seconds, history = timed(lambda: run(epochs), args.repeats)
+        seconds, history = best_time(lambda: run(epochs), args.repeats)
         assert history.losses[-1] - f_star <= TARGET * gap0
         print(f"{name:38s} {needed:8.0f} {seconds:9.3f} {seconds / needed:10.2e}")
 
-    seconds, sgd = timed(lambda: vr.sgd_passes(objective, w0, 1 / (3 * L_max),
+    seconds, sgd = best_time(lambda: vr.sgd_passes(objective, w0, 1 / (3 * L_max),
                                                epochs=args.sgd_passes, random_state=0),
                          args.repeats)
     print(f"{'gdcourse sgd_passes (1/(3 L_max))':38s} {args.sgd_passes:8d} {seconds:9.3f} "
@@ -122,7 +113,7 @@ def main():
 
     for solver in ("sag", "saga"):
         tol, model = sklearn_ridge(X, y, solver, objective, f_star, gap0)
-        seconds, model = timed(lambda: Ridge(alpha=ALPHA * len(y), solver=solver, tol=tol,
+        seconds, model = best_time(lambda: Ridge(alpha=ALPHA * len(y), solver=solver, tol=tol,
                                              max_iter=100_000, random_state=0).fit(X, y),
                                args.repeats)
         passes = int(np.ravel(model.n_iter_)[0])
