@@ -49,20 +49,21 @@ class SearchHistory(History):
 
 # ------------------------------------------------------------------------------ Armijo
 
-def armijo_backtracking(objective, w, loss, g, lr, *, c=1e-4, shrink=0.5, max_trials=60):
-    r"""The first step size in :math:`\eta, \beta\eta, \beta^2\eta, \dots` that decreases
+def armijo_backtracking(objective, w, loss, g, lr, *, c=1e-4, shrink=0.5,
+                        max_trials=60):
+    r"""The first step size of :math:`\eta, \beta\eta, \beta^2\eta, \dots` that lowers
     :math:`f` enough along :math:`-g` (the Armijo condition):
 
     .. math:: f(w - \eta_t g) \le f(w) - c\,\eta_t \lVert g\rVert^2 .
 
     ``loss`` is :math:`f(w)`, ``g`` is :math:`\nabla f(w)`, ``lr`` the first trial
-    :math:`\eta` and ``shrink`` the factor :math:`\beta`.  Returns ``(eta, w_new, loss_new,
-    trials)``: the step accepted, the point it reaches, :math:`f` there, and how many values
-    of :math:`f` the search computed.  A trial whose value is NaN or infinite is refused like
-    any other.  Raises ``ArithmeticError`` when ``max_trials`` steps all fail (``g`` is then
-    not a descent direction of :math:`f`).
+    :math:`\eta` and ``shrink`` the factor :math:`\beta`.  Returns ``(eta, w_new,
+    loss_new, trials)``: the step accepted, the point it reaches, :math:`f` there, and
+    how many values of :math:`f` the search computed.  A trial whose value is NaN or
+    infinite is refused like any other.  Raises ``ArithmeticError`` when ``max_trials``
+    steps all fail (``g`` is then not a descent direction of :math:`f`).
     """
-    decrease = c * float(g @ g)               # c |g|^2: the decrease asked for per unit step
+    decrease = c * float(g @ g)        # c |g|^2: the decrease asked for per unit step
     eta = lr
     for trial in range(1, max_trials + 1):
         w_new = w - eta * g
@@ -70,8 +71,8 @@ def armijo_backtracking(objective, w, loss, g, lr, *, c=1e-4, shrink=0.5, max_tr
         if loss_new <= loss - eta * decrease:
             return eta, w_new, loss_new, trial
         eta *= shrink
-    raise ArithmeticError(f"no step in {max_trials} trials from lr={lr:g} decreased the loss "
-                          f"enough: is g the gradient of the loss?")
+    raise ArithmeticError(f"no step in {max_trials} trials from lr={lr:g} lowered the "
+                          f"loss enough: is g the gradient of the loss?")
 
 
 def armijo_descent(objective, w0, lr0=1.0, *, c=1e-4, shrink=0.5, grow=2.0, max_iter=1000,
@@ -154,13 +155,14 @@ def barzilai_borwein_step(s, y, variant="long"):
 
 
 def barzilai_borwein_descent(objective, w0, lr0, *, variant="long", max_iter=1000,
-                             grad_tol=1e-6, loss_tol=None, record_params=True) -> SearchHistory:
+                             grad_tol=1e-6, loss_tol=None,
+                             record_params=True) -> SearchHistory:
     r"""Gradient descent with the Barzilai-Borwein step :func:`barzilai_borwein_step`.
 
-    The first step uses ``lr0``; each later one the step computed from the last move and the
-    change of the gradient it caused (``lr0`` again where :math:`s^\top y \le 0`).  The method
-    never evaluates :math:`f` and does not decrease it at every step: it is not a descent
-    method, and on an ill-conditioned problem its loss goes up and down on the way.
+    The first step uses ``lr0``; each later one the step computed from the last move and
+    the change of the gradient it caused (``lr0`` again where :math:`s^\top y \le 0`).
+    The method never evaluates :math:`f` and does not lower it at every step: it is
+    not a descent method, and on an ill-conditioned problem its loss goes up and down.
     """
     lr0 = check_lr(lr0, "lr0", schedule=False)
     barzilai_borwein_step(np.zeros(1), np.ones(1), variant)        # checks the variant
@@ -171,7 +173,7 @@ def barzilai_borwein_descent(objective, w0, lr0, *, variant="long", max_iter=100
         w_new = w - eta * g
         g_new = trace.step_to(w_new, eta, loss_evals=0)
         s, y = w_new - w, g_new - g
-        w, g, loss = w_new, g_new, objective.loss(w_new)        # the loss: for the record
+        w, g, loss = w_new, g_new, objective.loss(w_new)     # the loss: for the record
         eta = barzilai_borwein_step(s, y, variant)
         if eta is None:                                         # no positive curvature
             eta = lr0

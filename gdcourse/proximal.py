@@ -86,8 +86,8 @@ def _penalized(objective):
     return mask
 
 
-def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8, loss_tol=None,
-         record_params=False) -> History:
+def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
+         loss_tol=None, record_params=False) -> History:
     r"""Proximal gradient descent (ISTA) on :math:`F = f + h`, :math:`h` the elastic net:
 
     .. math:: w_{t+1} = \operatorname{prox}_{\eta h}\big(w_t - \eta\nabla f(w_t)\big).
@@ -101,17 +101,19 @@ def ista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8, los
     :math:`F(w_t) \le` ``loss_tol``.
     """
     lr, alpha, l1_ratio, w, penalized = _setup(objective, w0, lr, alpha, l1_ratio)
-    trace = _CompositeTrace(objective, lr, (alpha, l1_ratio, penalized), max_iter,
-                            StoppingRule(grad_tol=tol, loss_tol=loss_tol), record_params)
+    rule = StoppingRule(grad_tol=tol, loss_tol=loss_tol)
+    trace = _CompositeTrace(objective, lr, (alpha, l1_ratio, penalized), max_iter, rule,
+                            record_params)
     while True:
-        w_next = elastic_net_prox(w - lr * objective.grad(w), lr, alpha, l1_ratio, penalized)
+        step = w - lr * objective.grad(w)
+        w_next = elastic_net_prox(step, lr, alpha, l1_ratio, penalized)
         if trace.stops(w, (w - w_next) / lr):
             return trace.history(w)
         w = w_next
 
 
-def fista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8, loss_tol=None,
-          record_params=False) -> History:
+def fista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8,
+          loss_tol=None, record_params=False) -> History:
     r"""FISTA (Beck and Teboulle, 2009): ISTA with Nesterov's momentum.
 
     From :math:`x_0 = y_0 = w_0` and :math:`s_0 = 1`:
@@ -122,16 +124,18 @@ def fista(objective, w0, lr, *, alpha, l1_ratio=1.0, max_iter=1000, tol=1e-8, lo
         y_{k+1} = x_{k+1} + \frac{s_k - 1}{s_{k+1}}\,(x_{k+1} - x_k).
 
     :math:`F(x_k) - F^\star \le 2\lVert x_0 - w^\star\rVert^2 / (\eta (k + 1)^2)` for
-    :math:`\eta \le 1/L`.  The History records :math:`x_k`, :math:`F(x_k)` and the norm of
-    the gradient mapping at :math:`y_k`, :math:`(y_k - x_{k+1})/\eta`, and the run stops, as
-    for :func:`ista`.
+    :math:`\eta \le 1/L`.  The History records :math:`x_k`, :math:`F(x_k)` and the norm
+    of the gradient mapping at :math:`y_k`, :math:`(y_k - x_{k+1})/\eta`, and the run
+    stops, as for :func:`ista`.
     """
     lr, alpha, l1_ratio, x, penalized = _setup(objective, w0, lr, alpha, l1_ratio)
-    trace = _CompositeTrace(objective, lr, (alpha, l1_ratio, penalized), max_iter,
-                            StoppingRule(grad_tol=tol, loss_tol=loss_tol), record_params)
+    rule = StoppingRule(grad_tol=tol, loss_tol=loss_tol)
+    trace = _CompositeTrace(objective, lr, (alpha, l1_ratio, penalized), max_iter, rule,
+                            record_params)
     y, s = x, 1.0
     while True:
-        x_next = elastic_net_prox(y - lr * objective.grad(y), lr, alpha, l1_ratio, penalized)
+        step = y - lr * objective.grad(y)
+        x_next = elastic_net_prox(step, lr, alpha, l1_ratio, penalized)
         if trace.stops(x, (y - x_next) / lr):
             return trace.history(x)
         s_next = (1 + np.sqrt(1 + 4 * s * s)) / 2

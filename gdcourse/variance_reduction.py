@@ -45,11 +45,13 @@ def _example_gradient(objective, w, i):
     return objective.grad_on(w, objective.Z[i:i + 1], objective.y[i:i + 1])
 
 
-def svrg(objective, w0, lr, *, epochs=10, inner_steps=None, random_state=None) -> PassHistory:
+def svrg(objective, w0, lr, *, epochs=10, inner_steps=None,
+         random_state=None) -> PassHistory:
     r"""Stochastic variance-reduced gradient (Johnson and Zhang, 2013).
 
     Each epoch takes a snapshot :math:`\tilde w` of the iterate and its full gradient
-    :math:`\nabla J(\tilde w)` (one pass), then ``inner_steps`` steps (default :math:`m`)
+    :math:`\nabla J(\tilde w)` (one pass), then ``inner_steps`` steps (default
+    :math:`m`)
 
     .. math:: w \leftarrow w - \eta\,\big(\nabla f_j(w) - \nabla f_j(\tilde w)
               + \nabla J(\tilde w)\big), \qquad j \text{ uniform in } \{1, \dots, m\},
@@ -58,7 +60,9 @@ def svrg(objective, w0, lr, *, epochs=10, inner_steps=None, random_state=None) -
     The loss is recorded after every epoch.
     """
     w, m, rng, lr = _setup(objective, w0, lr, random_state)
-    inner_steps = m if inner_steps is None else check_positive_int(inner_steps, "inner_steps")
+    if inner_steps is None:
+        inner_steps = m
+    inner_steps = check_positive_int(inner_steps, "inner_steps")
     record = _Record(objective, w, m)
     for _ in range(check_positive_int(epochs, "epochs")):
         snapshot, full_gradient = w.copy(), objective.grad(w)
@@ -78,8 +82,8 @@ def saga(objective, w0, lr, *, epochs=10, random_state=None) -> PassHistory:
     .. math:: g = \nabla f_j(w) - \phi_j + \bar\phi, \qquad
               \bar\phi = \frac1m\sum_i \phi_i ,
 
-    then stores :math:`\phi_j \leftarrow \nabla f_j(w)`.  One gradient per step: an epoch of
-    :math:`m` steps costs one pass.  The loss is recorded after every epoch.
+    then stores :math:`\phi_j \leftarrow \nabla f_j(w)`.  One gradient per step: an
+    epoch of :math:`m` steps costs one pass.  The loss is recorded after every epoch.
     """
     w, m, rng, lr = _setup(objective, w0, lr, random_state)
     record = _Record(objective, w, m)
