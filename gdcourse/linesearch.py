@@ -63,6 +63,8 @@ def armijo_backtracking(objective, w, loss, g, lr, *, c=1e-4, shrink=0.5,
     infinite is refused like any other.  Raises ``ArithmeticError`` when ``max_trials``
     steps all fail (``g`` is then not a descent direction of :math:`f`).
     """
+    c, shrink = _armijo_constants(c, shrink)
+    max_trials = check_positive_int(max_trials, "max_trials")
     decrease = c * float(g @ g)        # c |g|^2: the decrease asked for per unit step
     eta = lr
     for trial in range(1, max_trials + 1):
@@ -88,8 +90,7 @@ def armijo_descent(objective, w0, lr0=1.0, *, c=1e-4, shrink=0.5, grow=2.0, max_
     :math:`\eta \le 2(1 - c)/L`, so every accepted step is at least
     :math:`\min(\eta_{\text{first trial}},\ 2\beta(1 - c)/L)`, without knowing :math:`L`.
     """
-    c = check_number(c, "c", low=0.0, high=1.0, low_open=True, high_open=True)
-    shrink = check_number(shrink, "shrink", low=0.0, high=1.0, low_open=True, high_open=True)
+    c, shrink = _armijo_constants(c, shrink)
     grow = check_number(grow, "grow", low=1.0)
     lr = check_lr(lr0, "lr0", schedule=False)
     trace = _Trace(objective, w0, max_iter, grad_tol, loss_tol, record_params)
@@ -101,6 +102,13 @@ def armijo_descent(objective, w0, lr0=1.0, *, c=1e-4, shrink=0.5, grow=2.0, max_
         g = trace.step_to(w, eta, loss_evals=trials)
         lr = grow * eta
     return trace.history(w)
+
+
+def _armijo_constants(c, shrink):
+    """``c`` and ``shrink``, each a number strictly between 0 and 1."""
+    return (check_number(c, "c", low=0.0, high=1.0, low_open=True, high_open=True),
+            check_number(shrink, "shrink", low=0.0, high=1.0, low_open=True,
+                         high_open=True))
 
 
 # ------------------------------------------------------------------------------ Polyak

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import InvalidParameterError, as_float_array, check_lr, check_positive_int
+from ._validation import (InvalidParameterError, as_float_array, check_lr,
+                          check_positive_int, lr_at)
 from .objectives import LinearRegression, LogisticRegression
 
 __all__ = ["PassHistory", "svrg", "saga", "sgd_passes", "gd_passes", "max_example_smoothness"]
@@ -109,7 +110,7 @@ def sgd_passes(objective, w0, lr, *, epochs=10, random_state=None) -> PassHistor
     t = 0
     for _ in range(check_positive_int(epochs, "epochs")):
         for j in rng.integers(m, size=m):
-            w = w - (lr(t) if callable(lr) else lr) * _example_gradient(objective, w, j)
+            w = w - lr_at(lr, t) * _example_gradient(objective, w, j)
             t += 1
         record.add(w, m)
     return record.history(w)

@@ -219,6 +219,11 @@ def test_sweep_raises_when_no_step_reaches_the_target(diabetes):
      "variant"),
     (lambda: ls.barzilai_borwein_descent(QUADRATIC, np.ones(4), 0.1, max_iter=-1), "max_iter"),
     (lambda: ls.constant_step_sweep(QUADRATIC, np.ones(4), [0.1, -0.1], loss_tol=0.0), "lrs"),
+    (lambda: ls.armijo_backtracking(QUADRATIC, np.ones(4), 1.0, np.ones(4), 1.0, c=0.0), "c"),
+    (lambda: ls.armijo_backtracking(QUADRATIC, np.ones(4), 1.0, np.ones(4), 1.0,
+                                    shrink=1.0), "shrink"),
+    (lambda: ls.armijo_backtracking(QUADRATIC, np.ones(4), 1.0, np.ones(4), 1.0,
+                                    max_trials=0), "max_trials"),
 ])
 def test_bad_hyperparameters_raise_value_errors_naming_them(call, name):
     with pytest.raises(ValueError, match=name):

@@ -105,6 +105,8 @@ def test_sgd_takes_a_schedule(ridge):
     run = vr.sgd_passes(objective, np.zeros(11), lambda t: 0.02 / (1 + 0.01 * t), epochs=5,
                         random_state=0)
     assert run.losses[-1] < run.losses[0]
+    with pytest.raises(ValueError, match="lr schedule"):
+        vr.sgd_passes(objective, np.zeros(11), lambda t: -0.1, epochs=1)
 
 
 def test_max_example_smoothness_bounds_every_examples_curvature(ridge):
