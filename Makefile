@@ -85,6 +85,8 @@ bench: $(VENV)/.test-deps
 	$(PY) benchmarks/bench_adam.py
 	$(PY) benchmarks/bench_minibatch.py
 	$(PY) benchmarks/bench_grading.py
+	$(PY) benchmarks/bench_variance_reduction.py
+	$(PY) benchmarks/bench_proximal.py
 
 notebooks: $(VENV)/.book-deps
 	$(PY) tools/nbsource.py build

@@ -20,6 +20,9 @@ lr_finder     the learning-rate range test
 batching      per-sample gradients and mini-batch gradient noise
 second_order  Newton's method
 theory        the guarantees of chapter 8: rate bounds, worst-case functions, SGD theory
+linesearch    step sizes chosen on the way: Armijo backtracking, Polyak, Barzilai-Borwein
+variance_reduction  SVRG and SAGA, with the work counted in passes over the data
+proximal      soft-thresholding, ISTA and FISTA for the lasso and the elastic net
 stability     numerically stable log-sum-exp, softplus, sigmoid, logistic loss, clipping
 diagnose      reading a run's history: diverging, oscillating, too slow, NaN, ...
 plotting      figures of the book (colour-blind-safe palette)

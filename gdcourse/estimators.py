@@ -10,7 +10,10 @@ mean cross-entropy, both with an optional L2 penalty on the weights (never on th
                            + \frac\alpha2 \lVert W\rVert^2,
 
 where :math:`s_i = W^\top x_i + B` are the class scores (softmax regression).  With two
-classes the classifier uses the equivalent sigmoid model, one score per sample.
+classes the classifier uses the equivalent sigmoid model, one score per sample.  The
+regressor's ``penalty`` can also be scikit-learn's L1 or elastic net,
+:math:`\alpha(\rho\lVert w\rVert_1 + \frac{1-\rho}{2}\lVert w\rVert^2)` with
+:math:`\rho` = ``l1_ratio``, minimised by proximal steps (:mod:`gdcourse.proximal`).
 
 Training is :func:`gdcourse.variants.minibatch_descent`: ``batch_size=None`` is batch
 gradient descent, ``1`` stochastic, ``k`` mini-batch; ``max_iter`` counts epochs, and the
@@ -36,6 +39,7 @@ from ._validation import (Check, Flag, Integer, InvalidParameterError, LearningR
                           Real, validate)
 from .objectives import LinearRegression, LogisticRegression, _design
 from .optim import SGD, Adadelta, Adagrad, Adam, AdamW, NAdam, RMSprop
+from .proximal import L1Penalized, ProximalSGD
 from .variants import minibatch_descent
 
 __all__ = ["GDRegressor", "GDClassifier", "OPTIMIZERS"]
@@ -251,6 +255,18 @@ class _GDEstimator(BaseEstimator):
         return self
 
 
+_L1_SHARE = {"l2": 0.0, "l1": 1.0, "elasticnet": None}
+"""The L1 share of each ``penalty`` of :class:`GDRegressor` (``"elasticnet"``: ``l1_ratio``)."""
+
+
+def _check_penalty(penalty, name):
+    """None or one of "l2", "l1", "elasticnet", as scikit-learn's ``penalty``."""
+    if not (penalty is None or (isinstance(penalty, str) and penalty in _L1_SHARE)):
+        raise InvalidParameterError(f"{name} must be 'l2', 'l1', 'elasticnet' or None, "
+                                    f"got {penalty!r}")
+    return penalty
+
+
 def _generator(random_state):
     """A numpy Generator seeded from a scikit-learn ``random_state`` (None, int, RandomState)."""
     seed = _check_random_state(random_state, "random_state").randint(np.iinfo(np.int32).max)
@@ -260,7 +276,27 @@ def _generator(random_state):
 class GDRegressor(RegressorMixin, _GDEstimator):
     r"""Linear regression fitted by batch, stochastic or mini-batch gradient descent.
 
-    Minimises :math:`\frac1{2m}\lVert Xw + b - y\rVert^2 + \frac\alpha2\lVert w\rVert^2`.
+    Minimises :math:`\frac1{2m}\lVert Xw + b - y\rVert^2 + R(w)`, with scikit-learn's
+    penalties :math:`R` (those of ``SGDRegressor`` and ``ElasticNet``):
+
+    ==================  ==================================================================
+    ``penalty``         :math:`R(w)`
+    ==================  ==================================================================
+    None                0
+    ``"l2"``            :math:`\frac\alpha2\lVert w\rVert^2`
+    ``"l1"``            :math:`\alpha\lVert w\rVert_1`
+    ``"elasticnet"``    :math:`\alpha\big(\rho\lVert w\rVert_1
+                        + \frac{1-\rho}{2}\lVert w\rVert^2\big)`, :math:`\rho` = ``l1_ratio``
+    ==================  ==================================================================
+
+    With an L1 part and plain SGD (``optimizer="sgd"``, or an :class:`~gdcourse.optim.SGD`
+    without momentum) every update is a proximal step (:class:`~gdcourse.proximal.ProximalSGD`):
+    a gradient step on the rest, then soft-thresholding, which sets weights to exactly zero.
+    With ``batch_size=None`` this is proximal gradient descent (ISTA), which converges to the
+    minimiser of the penalised loss for ``lr`` :math:`\le 1/L`, zeros included.  The other
+    optimizers add the subgradient :math:`\alpha\rho\operatorname{sign}(w)` to the
+    gradient: they approach the same minimum, but their weights hover around zero instead of
+    reaching it.
 
     Parameters
     ----------
@@ -280,7 +316,7 @@ class GDRegressor(RegressorMixin, _GDEstimator):
         ``n_iter_no_change`` consecutive epochs; None runs all ``max_iter`` epochs.
     n_iter_no_change : int, default=5
     alpha : float, default=0.0
-        Strength of the L2 penalty :math:`\frac\alpha2\lVert w\rVert^2`.
+        Strength :math:`\alpha` of the penalty.
     shuffle : bool, default=True
         Reshuffle the rows every epoch.
     random_state : None, int or RandomState, default=None
@@ -288,6 +324,10 @@ class GDRegressor(RegressorMixin, _GDEstimator):
     fit_intercept : bool, default=True
     warm_start : bool, default=False
         :meth:`fit` starts from the previous coefficients (with a fresh optimizer).
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        The penalty :math:`R` of the table above; the bias is never penalised.
+    l1_ratio : float, default=0.15
+        The L1 share :math:`\rho \in [0, 1]` of ``"elasticnet"`` (unused by the others).
 
     Attributes
     ----------
@@ -300,6 +340,22 @@ class GDRegressor(RegressorMixin, _GDEstimator):
     optimizer_ : the optimizer used, with its state (continued by :meth:`partial_fit`)
     n_features_in_ : int
     """
+
+    _parameter_constraints = {
+        **_GDEstimator._parameter_constraints,
+        "penalty": Check(_check_penalty),
+        "l1_ratio": Real(low=0.0, high=1.0),
+    }
+
+    def __init__(self, optimizer="sgd", lr=0.01, batch_size=None, max_iter=1000, tol=1e-4,
+                 n_iter_no_change=5, alpha=0.0, shuffle=True, random_state=None,
+                 fit_intercept=True, warm_start=False, penalty="l2", l1_ratio=0.15):
+        super().__init__(optimizer=optimizer, lr=lr, batch_size=batch_size,
+                         max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+                         alpha=alpha, shuffle=shuffle, random_state=random_state,
+                         fit_intercept=fit_intercept, warm_start=warm_start)
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
 
     def fit(self, X, y):
         """Fit from zero (or from the current coefficients with ``warm_start``)."""
@@ -317,8 +373,33 @@ class GDRegressor(RegressorMixin, _GDEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return X @ self.coef_ + self.intercept_
 
+    def _strengths(self):
+        r"""``(l2, l1)``: the penalty as
+        :math:`\frac{l_2}{2}\lVert w\rVert^2 + l_1\lVert w\rVert_1`."""
+        if self.penalty is None:
+            return 0.0, 0.0
+        rho = self.l1_ratio if self.penalty == "elasticnet" else _L1_SHARE[self.penalty]
+        return self.alpha * (1 - rho), self.alpha * rho
+
+    def _proximal(self):
+        """Whether updates are proximal steps: an L1 part, and plain SGD."""
+        optimizer = self.optimizer
+        plain = optimizer == "sgd" or (isinstance(optimizer, SGD) and not optimizer.momentum)
+        return plain and self._strengths()[1] > 0
+
+    def _new_optimizer(self):
+        if not self._proximal():
+            return super()._new_optimizer()
+        sgd = SGD(lr=self.lr) if isinstance(self.optimizer, str) else self.optimizer
+        return ProximalSGD(lr=sgd.lr, l1=self._strengths()[1], weight_decay=sgd.weight_decay,
+                           intercept=self.fit_intercept)
+
     def _objective(self, X, y):
-        return LinearRegression(X, y, fit_intercept=self.fit_intercept, alpha=self.alpha)
+        l2, l1 = self._strengths()
+        smooth = LinearRegression(X, y, fit_intercept=self.fit_intercept, alpha=l2)
+        if not l1:
+            return smooth
+        return L1Penalized(smooth, l1, subgradient=not self._proximal())
 
     def _theta(self):
         return np.r_[self.intercept_, self.coef_] if self.fit_intercept else self.coef_.copy()

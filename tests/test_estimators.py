@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gdcourse.estimators import OPTIMIZERS, GDClassifier, GDRegressor
 from gdcourse.optim import SGD, Adam
+from gdcourse.proximal import ProximalSGD
 
 
 @parametrize_with_checks([GDRegressor(), GDClassifier()])
@@ -279,3 +280,88 @@ def test_bad_parameters_raise_value_errors_naming_them(params, name):
     for est in (GDRegressor(**params), GDClassifier(**params)):
         with pytest.raises(ValueError, match=name):
             est.fit(X, y if isinstance(est, GDRegressor) else y > 0)
+
+
+# ----------------------------------------------------------------------- penalty and l1_ratio
+
+def _elastic_net_loss(X, y, est, alpha, l1_ratio):
+    """scikit-learn's objective of ElasticNet (and Lasso, l1_ratio = 1)."""
+    residual = X @ est.coef_ + est.intercept_ - y
+    coef = est.coef_
+    return (residual @ residual / (2 * len(y))
+            + alpha * (l1_ratio * np.abs(coef).sum() + (1 - l1_ratio) / 2 * coef @ coef))
+
+
+@pytest.mark.parametrize("penalty, alpha, l1_ratio", [
+    ("l1", 0.5, 1.0), ("l1", 3.0, 1.0), ("elasticnet", 1.0, 0.5), ("elasticnet", 0.3, 0.7),
+    ("elasticnet", 2.0, 0.15)])
+def test_batch_proximal_steps_reach_the_lasso_and_elastic_net_optimum(penalty, alpha, l1_ratio):
+    """On the bundled diabetes data (standardized features, raw targets): the same objective
+    value as scikit-learn's coordinate descent to 1e-6 relative, zeros in the same places."""
+    from sklearn.linear_model import ElasticNet, Lasso
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    peer = (Lasso(alpha=alpha, tol=1e-12, max_iter=10 ** 6) if penalty == "l1" else
+            ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-12, max_iter=10 ** 6)).fit(X, y)
+    ours = GDRegressor(penalty=penalty, alpha=alpha, l1_ratio=l1_ratio, lr=0.24, max_iter=5000,
+                       tol=None).fit(X, y)                               # lr < 1/L = 0.2485
+    theirs_value = _elastic_net_loss(X, y, peer, alpha, l1_ratio)
+    ours_value = _elastic_net_loss(X, y, ours, alpha, l1_ratio)
+    assert ours_value == pytest.approx(theirs_value, rel=1e-6)
+    assert ours_value <= theirs_value * (1 + 1e-12)
+    assert ours.loss_curve_[-1] == pytest.approx(ours_value, rel=1e-12)  # the loss includes R
+    np.testing.assert_array_equal(ours.coef_ == 0, peer.coef_ == 0)
+    assert isinstance(ours.optimizer_, ProximalSGD)
+
+
+def test_the_penalties_are_scikit_learns_special_cases():
+    X, y = make_regression(80, 5, noise=5.0, random_state=1)
+    X = StandardScaler().fit_transform(X)
+
+    def fit(**params):
+        return GDRegressor(lr=0.2, max_iter=300, tol=None, **params).fit(X, y).coef_
+
+    np.testing.assert_array_equal(fit(alpha=0.5), fit(alpha=0.5, penalty="l2"))   # default
+    np.testing.assert_array_equal(fit(alpha=0.5, penalty=None), fit())   # no penalty at all
+    np.testing.assert_allclose(fit(alpha=0.5, penalty="elasticnet", l1_ratio=0.0),
+                               fit(alpha=0.5, penalty="l2"), rtol=1e-13)
+    np.testing.assert_allclose(fit(alpha=5.0, penalty="elasticnet", l1_ratio=1.0),
+                               fit(alpha=5.0, penalty="l1"), rtol=1e-13)
+    np.testing.assert_array_equal(fit(alpha=5.0, penalty="l2", l1_ratio=0.9),
+                                  fit(alpha=5.0, penalty="l2"))          # l1_ratio unused
+
+
+def test_optimizers_without_proximal_steps_take_the_subgradient():
+    """Adam on the lasso: close to the optimum, but no weight reaches exactly zero."""
+    from sklearn.linear_model import Lasso
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    peer = Lasso(alpha=3.0, tol=1e-12).fit(X, y)
+    adam = GDRegressor(optimizer="adam", lr=0.5, penalty="l1", alpha=3.0, max_iter=2000,
+                       tol=None).fit(X, y)
+    assert np.all(adam.coef_ != 0) and np.any(peer.coef_ == 0)
+    assert _elastic_net_loss(X, y, adam, 3.0, 1.0) == pytest.approx(
+        _elastic_net_loss(X, y, peer, 3.0, 1.0), rel=1e-2)
+    momentum = GDRegressor(optimizer=SGD(lr=0.1, momentum=0.9), penalty="l1", alpha=3.0)
+    assert not isinstance(momentum.fit(X, y).optimizer_, ProximalSGD)
+    plain = GDRegressor(optimizer=SGD(lr=0.1), penalty="l1", alpha=3.0, max_iter=20, tol=None)
+    assert isinstance(plain.fit(X, y).optimizer_, ProximalSGD)
+
+
+def test_mini_batches_take_stochastic_proximal_steps():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    est = GDRegressor(penalty="l1", alpha=10.0, lr=0.005, batch_size=16, max_iter=50, tol=None,
+                      random_state=0).fit(X, y)
+    assert np.any(est.coef_ == 0)                        # soft-thresholding leaves exact zeros
+    assert est.partial_fit(X, y).n_iter_ == 51
+
+
+@pytest.mark.parametrize("params, name", [
+    (dict(penalty="lasso"), "penalty"), (dict(penalty=1), "penalty"),
+    (dict(l1_ratio=1.5), "l1_ratio"), (dict(l1_ratio=-0.1), "l1_ratio"),
+    (dict(l1_ratio="half"), "l1_ratio")])
+def test_bad_penalties_raise_value_errors_naming_them(params, name):
+    X, y = make_regression(20, 2, random_state=0)
+    with pytest.raises(ValueError, match=name):
+        GDRegressor(**params).fit(X, y)

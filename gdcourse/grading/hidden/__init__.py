@@ -15,6 +15,7 @@ CHAPTERS = {
     6: "Advanced optimizers",
     7: "Pitfalls and how to diagnose them",
     8: "What the theory guarantees",
+    9: "When the step is not fixed",
     10: "Schedules and hyperparameters at scale",
 }
 
