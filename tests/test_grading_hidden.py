@@ -269,7 +269,7 @@ def test_every_statement_names_the_form_of_its_answer():
 
     words = {"array": "NumPy array", "int": "Python `int`", "scalar": "number"}
     book = Path(__file__).resolve().parents[1] / "book" / "_src"
-    text = "\n".join(p.read_text() for p in sorted(book.glob("0*.md")))
+    text = "\n".join(p.read_text() for p in sorted(book.glob("[0-9][0-9]_*.md")))
     statements = [" ".join(block.split("````")[0].split())
                   for block in text.split("````{exercise}")[1:]]
     for exercise in (get(ex_id) for ex_id in exercises()):
