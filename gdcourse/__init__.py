@@ -15,6 +15,7 @@ variants      batch, stochastic and mini-batch gradient descent on data
 estimators    scikit-learn estimators GDRegressor and GDClassifier
 gradcheck     gradient checking with finite differences
 nn            a two-layer network with backpropagation
+mlp           a multilayer perceptron for classification, its training loop, its PyTorch twin
 convergence   condition numbers, linear rates, early stopping
 lr_finder     the learning-rate range test
 batching      per-sample gradients and mini-batch gradient noise

@@ -17,6 +17,7 @@ CHAPTERS = {
     8: "What the theory guarantees",
     9: "When the step is not fixed",
     10: "Schedules and hyperparameters at scale",
+    11: "Image classification with a neural network",
 }
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):
