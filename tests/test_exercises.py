@@ -1,8 +1,10 @@
 """Every registered exercise: the reference passes, a stub is 'not attempted', and every
 catalogued mistake -- written as code -- is rejected with its own hint."""
 
+import html
 import importlib
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -69,7 +71,9 @@ def test_messages_never_reveal_expected_values(ex_id):
     if exercise.kind == "value":           # the feedback on every catalogued wrong answer
         for mistake in exercise.mistakes:
             result = check(ex_id, mistake.code)
-            assert repr(exercise.reference) not in str(result) + result._repr_html_()
+            shown = str(result) + html.unescape(re.sub(r"<[^>]*>", " ", result._repr_html_()))
+            answer = re.escape(repr(exercise.reference))
+            assert not re.search(rf"(?<![\w.]){answer}(?![\w]|\.\d)", shown), shown
         return
     wrong = exercise.mistakes[0].code
     result = check(ex_id, wrong)

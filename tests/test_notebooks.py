@@ -47,7 +47,7 @@ def checks_in(nb):
     return found
 
 
-def test_there_are_nine_chapters():
+def test_chapters_are_numbered_in_order():
     """Chapters 1-10, then chapter 11 of the part "Gradient descent at work"."""
     assert [p.name[:2] for p in NOTEBOOKS] == [f"{k:02d}" for k in range(1, 12)]
 

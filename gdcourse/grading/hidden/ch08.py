@@ -299,13 +299,12 @@ def _floor_ratio_hint(value):
     specific = {
         1: "The floor is not set by the data alone: it balances the pull towards the "
            "minimum, proportional to eta, against the kicks of the noise, proportional to "
-           "eta^2. The balance is proportional to eta: halving the step halves the floor.",
-        3: "Close, but too much: to first order the floor is (eta / 4) tr Sigma*, "
-           "proportional to eta, so halving the step divides it by 2. The second-order term "
-           "of the exact formula only makes the factor a little larger than 2.",
-        4: "You scaled the floor like eta^2, perhaps because the noise enters each step as "
-           "eta^2 Sigma*. But the pull back towards the minimum is proportional to eta, and "
-           "the floor is their balance, eta^2 / eta = eta: halving the step halves it.",
+           "eta squared. What is that balance proportional to?",
+        3: "Close, but too much: to first order the floor is (eta / 4) tr Sigma*, and the "
+           "second-order term of the exact formula changes the factor only a little.",
+        4: "You scaled the floor like eta squared, perhaps because the noise enters each "
+           "step as eta squared Sigma*. But the pull back towards the minimum is "
+           "proportional to eta, and the floor is the balance of the two.",
     }
     return specific.get(value, f"A factor of {value} is far from what happens: to first "
                                f"order the floor is (eta / 4) tr Sigma*, proportional to the "
