@@ -104,6 +104,8 @@ def test_reference_is_self_contained_source(ex_id):
     if exercise.kind == "value":
         module = importlib.import_module(f"gdcourse.solutions.ch{exercise.chapter:02d}")
         ref = getattr(module, exercise.name)
-        assert ref() == reference(ex_id), "the experiment the book shows gives the answer"
+        if not inspect.signature(ref).parameters:  # else it runs on the chapter's objects:
+            assert ref() == reference(ex_id), "the experiment the book shows gives the answer"
+            # test_exercise_kinds.py builds them and checks the answer
     assert ref.__name__ == exercise.name
     assert inspect.getsource(ref).lstrip().startswith(("def ", "class "))

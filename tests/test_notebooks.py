@@ -120,13 +120,16 @@ def stub_name(cell):
 
 def solution_source(ex_id):
     """What a stub holds once solved: the reference's source, or, for a value exercise, the
-    experiment of the same name in gdcourse.solutions followed by the line that runs it."""
+    experiment of the same name in gdcourse.solutions followed by the line that runs it (on
+    the chapter's objects of the names of its parameters)."""
     exercise = get(ex_id)
     if exercise.kind == "function":
         return inspect.getsource(reference(ex_id))
     module = importlib.import_module(f"gdcourse.solutions.ch{exercise.chapter:02d}")
-    experiment = inspect.getsource(getattr(module, exercise.name))
-    return f"{experiment}\n\n{exercise.name} = {exercise.name}()\n"
+    experiment = getattr(module, exercise.name)
+    arguments = ", ".join(inspect.signature(experiment).parameters)   # the chapter's names
+    return (f"{inspect.getsource(experiment)}\n\n"
+            f"{exercise.name} = {exercise.name}({arguments})\n")
 
 
 def solved_copy(nb):
