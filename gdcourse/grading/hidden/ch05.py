@@ -405,7 +405,7 @@ RACE_ANSWERS = ("before epoch 10", "between epochs 10 and 100", "between epochs 
 
 register(Exercise(
     id="ch05.interpolation_race",
-    title="Predict: does batch gradient descent overtake SGD without noise?",
+    title="Predict: does batch gradient descent catch up without noise?",
     reference="never within 200 epochs",
     kind="value",
     output="choice",
@@ -506,7 +506,7 @@ def _pass_few_large_batches():
 
 register(Exercise(
     id="ch05.one_pass_settings",
-    title="Goal: f - f* < 4e-3 after one pass over 2000 rows",
+    title="Experiment: f - f* < 4e-3 in one pass over 2000 rows",
     reference=sol.one_pass_settings,
     what="your (batch_size, lr) in minibatch_descent for one epoch from zero on three hidden "
          "data sets of 2000 rows drawn like the notebook's, each with a hidden shuffling "

@@ -515,7 +515,7 @@ def _valley_circling():
 
 register(Exercise(
     id="ch06.valley_settings",
-    title="Goal: f < 1e-8 in 70 steps on the valley",
+    title="Experiment: f below 1e-8 within 70 steps on the valley",
     reference=sol.valley_settings,
     what="your (lr, momentum) in SGD(lr=lr, momentum=momentum) on the chapter's valley, from "
          "three hidden starts at distance 5 from the minimum: f < 1e-8 within 70 steps from "

@@ -606,7 +606,7 @@ def _rescue_long_steps():
 
 register(Exercise(
     id="ch07.chain_rescue",
-    title="Goal: rescue the exploding chain in 25 steps",
+    title="Experiment: rescue the exploding chain in 25 steps",
     reference=sol.chain_rescue,
     what="your (lr, max_norm) for gradient descent with the gradient clipped to max_norm on "
          "the chain of 20 weights, from the chapter's start and two hidden starts with weights "

@@ -409,7 +409,7 @@ def _steps_theorem():
 
 register(Exercise(
     id="ch08.decreasing_steps",
-    title="Goal: below the floor of the step 0.04 in 500 steps",
+    title="Experiment: below the floor of the step 0.04 in 500 steps",
     reference=sol.decreasing_steps,
     what="your (c, k) in the steps c / (mu t + k R^2), t = 0, 1, ..., on three hidden data "
          "sets of 200 examples drawn like the chapter's: the exact expectation of f - f* "
