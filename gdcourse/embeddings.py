@@ -170,8 +170,8 @@ def _sigmoid(s):
 def sgns_loss_and_grads(W_in, W_out, centres, contexts, negatives):
     r"""The SGNS losses of a batch of pairs and their gradients, row by row.
 
-    ``centres`` and ``contexts`` hold the :math:`B` pairs, ``negatives`` (:math:`B \times k`)
-    the negative words of each pair.  Returns the :math:`B` losses
+    ``centres`` and ``contexts`` hold the :math:`B` pairs, ``negatives``
+    (:math:`B \times k`) the negative words of each pair.  Returns the :math:`B` losses
     :math:`\ell = -\log\sigma(u_o^\top v_c) - \sum_j \log\sigma(-u_{n_j}^\top v_c)`, and
     the gradients :math:`\partial\ell/\partial v_c` (:math:`B \times d`),
     :math:`\partial\ell/\partial u_o` (:math:`B \times d`) and
@@ -191,8 +191,9 @@ def sgns_loss_and_grads(W_in, W_out, centres, contexts, negatives):
 
 
 def sgd_step(W_in, W_out, centres, contexts, negatives, lr):
-    """One SGD step on the summed loss of a batch of pairs, in place: only the rows of the
-    batch's words change.  Returns the mean loss of the pairs (before the step)."""
+    """One SGD step on the summed loss of a batch of pairs, in place: only the rows
+    of the batch's words change.  Returns the mean loss of the pairs (before the
+    step)."""
     losses, grad_v, grad_u_o, grad_u_n = sgns_loss_and_grads(
         W_in, W_out, centres, contexts, negatives)
     np.add.at(W_in, centres, -lr * grad_v)          # a row met twice gets both steps
