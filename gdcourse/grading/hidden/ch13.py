@@ -4,9 +4,7 @@ import numpy as np
 
 from ...solutions import ch13 as sol
 from ..exercise import Case, Exercise, Mistake, register
-from ..outputs import output_problem, values_close
-from ..sandbox import describe_type
-from ._common import Invalid
+from ._common import ArrayTuple
 
 
 def _logistic(s):
@@ -142,41 +140,10 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------------ sgns_pair_gradients
-_SGNS_NAMES = ("grad_v", "grad_u_o", "grad_U_n")
-
-
-def _sgns_grads_problem(out, case) -> Invalid | None:
-    """Why ``out`` is not the tuple (grad_v, grad_u_o, grad_U_n) of the right shapes."""
-    v, U_n = case.args[0], case.args[2]
-    wanted = "a tuple of three NumPy arrays (grad_v, grad_u_o, grad_U_n)"
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        return Invalid(f"returned {describe_type(out)}; it must return {wanted}.")
-    for name, grad, shape in zip(_SGNS_NAMES, out, (v.shape, v.shape, U_n.shape)):
-        if not isinstance(grad, np.ndarray):
-            return Invalid(f"returned {name} as {describe_type(grad)}; it must return "
-                           f"{wanted}.")
-        if grad.shape != shape:
-            return Invalid(f"returned {name} of shape {grad.shape}; it must have shape "
-                           f"{shape}, that of the vector(s) it is the gradient for.")
-    return None
-
-
-def _run_sgns_grads(function, case):
-    out = function(*case.args, **case.kwargs)
-    return _sgns_grads_problem(out, case) or np.concatenate([g.ravel() for g in out])
-
-
-def _compare_sgns_grads(got, expected, case):
-    if isinstance(got, Invalid):
-        return f"Your function {got.message}"
-    problem = output_problem("array", got, expected)
-    if problem:
-        return f"Your function {problem}"
-    d = case.args[0].size
-    bounds = (0, d, 2 * d, len(expected))
-    wrong = [name for name, start, stop in zip(_SGNS_NAMES, bounds[:-1], bounds[1:])
-             if not values_close(got[start:stop], expected[start:stop], 1e-9, 1e-12)]
-    return f"Your function returned a wrong {' and '.join(wrong)}." if wrong else None
+_SGNS_GRADS = ArrayTuple(
+    ("grad_v", "grad_u_o", "grad_U_n"),
+    lambda case: (case.args[0].shape, case.args[1].shape, case.args[2].shape),
+    lambda name: "that of the vector(s) it is the gradient for.")
 
 
 def _sgns_vectors(rng, d, k, scale=0.5):
@@ -215,8 +182,8 @@ register(Exercise(
          "words, a single negative word, zero vectors, and scores of size 30 to 40; the "
          "inputs must not be changed.",
     output="any",
-    run=_run_sgns_grads,
-    compare=_compare_sgns_grads,
+    run=_SGNS_GRADS.run,
+    compare=_SGNS_GRADS.compare,
     cases=_sgns_cases,
     edge_cases=[Case(_sgns_vectors(np.random.default_rng(1), 5, 1),
                      label="a single negative word"),
