@@ -18,6 +18,7 @@ CHAPTERS = {
     9: "When the step is not fixed",
     10: "Schedules and hyperparameters at scale",
     11: "Image classification with a neural network",
+    13: "Word embeddings",
 }
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..outputs import is_number
+from ..outputs import is_number, output_problem, values_close
 from ..sandbox import describe_type
 
 
@@ -169,3 +169,47 @@ def sci(value: float) -> str:
 def missed_by(value: float, target: float) -> str:
     """'3.2e-5, 3200 times the target 1e-8': how far a measured value is from its goal."""
     return f"{sci(value)}, {sci(value / target)} times the target {sci(target)}"
+
+
+class ArrayTuple:
+    """The ``run`` and ``compare`` hooks of an exercise whose answer is a tuple of NumPy
+    arrays, such as the gradients of several variables.
+
+    ``shapes(case)`` gives the shape each array must have, ``shape_advice`` what to check
+    when one has another shape.  ``run`` returns the arrays as one flat vector, or an
+    :class:`Invalid` that says what is wrong with the tuple; ``compare`` names the arrays
+    that are wrong."""
+
+    def __init__(self, names, shapes, shape_advice, rtol=1e-9, atol=1e-12):
+        self.names, self.shapes, self.shape_advice = tuple(names), shapes, shape_advice
+        self.rtol, self.atol = rtol, atol
+
+    def problem(self, out, case) -> Invalid | None:
+        wanted = (f"a tuple of {len(self.names)} NumPy arrays "
+                  f"({', '.join(self.names)})")
+        if not isinstance(out, (tuple, list)) or len(out) != len(self.names):
+            return Invalid(f"returned {describe_type(out)}; it must return {wanted}.")
+        for name, array, shape in zip(self.names, out, self.shapes(case)):
+            if not isinstance(array, np.ndarray):
+                return Invalid(f"returned {name} as {describe_type(array)}; it must return "
+                               f"{wanted}.")
+            if array.shape != shape:
+                return Invalid(f"returned {name} of shape {array.shape}; it must have shape "
+                               f"{shape}, {self.shape_advice(name)}")
+        return None
+
+    def run(self, function, case):
+        out = function(*case.args, **case.kwargs)
+        return self.problem(out, case) or np.concatenate([a.ravel() for a in out])
+
+    def compare(self, got, expected, case):
+        if isinstance(got, Invalid):
+            return f"Your function {got.message}"
+        problem = output_problem("array", got, expected)
+        if problem:
+            return f"Your function {problem}"
+        bounds = np.cumsum([0] + [int(np.prod(s)) for s in self.shapes(case)])
+        wrong = [name for name, start, stop in zip(self.names, bounds[:-1], bounds[1:])
+                 if not values_close(got[start:stop], expected[start:stop], self.rtol,
+                                     self.atol)]
+        return f"Your function returned a wrong {' and '.join(wrong)}." if wrong else None

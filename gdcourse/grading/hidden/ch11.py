@@ -5,8 +5,7 @@ import numpy as np
 from ...solutions import ch11 as sol
 from ..exercise import Case, Exercise, Mistake, register
 from ..outputs import output_problem, values_close
-from ..sandbox import describe_type
-from ._common import Invalid, samples_in
+from ._common import ArrayTuple, samples_in
 
 
 def _row_max_exp(Z):
@@ -189,43 +188,11 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------------------ relu_layer_backward
-_GRAD_NAMES = ("dA_prev", "dW", "db")
-
-
-def _layer_grads_problem(out, case) -> Invalid | None:
-    """Why ``out`` is not the tuple (dA_prev, dW, db) of the right shapes, or None."""
-    A_prev, W = case.args[0], case.args[1]
-    wanted = "a tuple of three NumPy arrays (dA_prev, dW, db)"
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        return Invalid(f"returned {describe_type(out)}; it must return {wanted}.")
-    for name, grad, shape in zip(_GRAD_NAMES, out, (A_prev.shape, W.shape, W.shape[1:])):
-        if not isinstance(grad, np.ndarray):
-            return Invalid(f"returned {name} as {describe_type(grad)}; it must return "
-                           f"{wanted}.")
-        if grad.shape != shape:
-            return Invalid(f"returned {name} of shape {grad.shape}; it must have shape "
-                           f"{shape}, that of {name[1:]}. Check the order of the matrix "
-                           f"product and the axis you sum over.")
-    return None
-
-
-def _run_layer_backward(function, case):
-    """The three gradients as one vector, or an Invalid saying what is wrong with them."""
-    out = function(*case.args, **case.kwargs)
-    return _layer_grads_problem(out, case) or np.concatenate([g.ravel() for g in out])
-
-
-def _compare_layer_grads(got, expected, case):
-    if isinstance(got, Invalid):
-        return f"Your function {got.message}"
-    problem = output_problem("array", got, expected)
-    if problem:
-        return f"Your function {problem}"
-    A_prev, W = case.args[0], case.args[1]
-    bounds = np.cumsum([0, A_prev.size, W.size, W.shape[1]])
-    wrong = [name for name, start, stop in zip(_GRAD_NAMES, bounds[:-1], bounds[1:])
-             if not values_close(got[start:stop], expected[start:stop], 1e-9, 1e-12)]
-    return f"Your function returned a wrong {' and '.join(wrong)}." if wrong else None
+_LAYER_GRADS = ArrayTuple(
+    ("dA_prev", "dW", "db"),
+    lambda case: (case.args[0].shape, case.args[1].shape, case.args[1].shape[1:]),
+    lambda name: f"that of {name[1:]}. Check the order of the matrix product and the "
+                 f"axis you sum over.")
 
 
 def _relu_layer(rng, m, n_in, n_out, shift=0.0):
@@ -262,8 +229,8 @@ register(Exercise(
          "single unit, units that are all inactive and all active; the inputs must not be "
          "changed.",
     output="any",
-    run=_run_layer_backward,
-    compare=_compare_layer_grads,
+    run=_LAYER_GRADS.run,
+    compare=_LAYER_GRADS.compare,
     cases=_layer_cases,
     edge_cases=[Case(_relu_layer(np.random.default_rng(1), 1, 3, 2), label="a single sample"),
                 Case(_INACTIVE, label="units that are all inactive (Z < 0)"),
