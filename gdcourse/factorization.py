@@ -244,7 +244,8 @@ class MFObjective:
 
     def unpack(self, theta) -> Factors:
         b, c, P, Q = np.split(np.asarray(theta, dtype=float), np.cumsum(self._sizes)[:-1])
-        return Factors(self.mu, b, c, P.reshape(-1, self.rank), Q.reshape(-1, self.rank))
+        return Factors(self.mu, b, c, P.reshape(len(b), self.rank),
+                       Q.reshape(len(c), self.rank))
 
     @staticmethod
     def pack(factors) -> np.ndarray:
@@ -356,13 +357,13 @@ class FitResult:
         return not np.all(np.isfinite(self.train_rmse))
 
 
-def _check_fit(train, validation, epochs, patience):
+def _check_fit(train, validation, epochs, patience, epochs_name="epochs"):
     if not isinstance(train, Ratings):
         raise InvalidParameterError(f"train must be Ratings, got {type(train).__name__}")
     if validation is not None and not isinstance(validation, Ratings):
         raise InvalidParameterError(f"validation must be Ratings or None, "
                                     f"got {type(validation).__name__}")
-    epochs = check_positive_int(epochs, "epochs")
+    epochs = check_positive_int(epochs, epochs_name)
     patience = check_positive_int(patience, "patience", allow_none=True)
     if patience is not None and validation is None:
         raise InvalidParameterError("patience needs a validation set")
@@ -432,7 +433,7 @@ def fit_als(train, rank, *, lam, sweeps, validation=None, patience=None, init_sc
     """Alternating least squares (:func:`als_sweep`), from :func:`init_factors` or
     ``init``; one sweep per epoch.  With ``lam = 0`` every user and item needs at least
     ``rank + 1`` ratings."""
-    sweeps, patience = _check_fit(train, validation, sweeps, patience)
+    sweeps, patience = _check_fit(train, validation, sweeps, patience, "sweeps")
     lam = check_number(lam, "lam", low=0.0)
     f = (init.copy() if init is not None else
          init_factors(train.n_users, train.n_items, rank, np.mean(train.values),
