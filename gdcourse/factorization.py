@@ -5,13 +5,13 @@ squares, and the bias baseline.
 **The model.**  User :math:`u` rates item :math:`i` with
 
 .. math::
-    \hat r_{ui} = \mu + b_u + c_i + p_u^\top q_i ,
+    \hat r_{ui} = \bar r + b_u + c_i + p_u^\top q_i ,
 
-a global mean :math:`\mu`, a user bias :math:`b_u`, an item bias :math:`c_i`, and the dot
+a global mean :math:`\bar r`, a user bias :math:`b_u`, an item bias :math:`c_i`, and the dot
 product of a user's and an item's **factors** :math:`p_u, q_i \in \mathbb R^k`, the rows of
 :math:`P` (users :math:`\times k`) and :math:`Q` (items :math:`\times k`); the rank-:math:`k`
 part of the matrix of predictions is :math:`P Q^\top`.  With :math:`k = 0` the model is the
-**bias baseline** :math:`\mu + b_u + c_i`.
+**bias baseline** :math:`\bar r + b_u + c_i`.
 
 **The loss.**  Only the ratings :math:`(u, i) \in \Omega` that were observed count.  With
 :math:`e_{ui} = r_{ui} - \hat r_{ui}`, :math:`N = |\Omega|` and :math:`n_u`, :math:`n_i`
@@ -23,7 +23,7 @@ the numbers of ratings of user :math:`u` and of item :math:`i`,
 
 the mean over the ratings of the per-rating loss that SGD descends (Koren, Bell and
 Volinsky, 2009): a user with many ratings has its penalty counted many times, the
-"weighted-:math:`\lambda`" regularisation of Zhou et al. (2008).  :math:`\mu` is the mean of
+"weighted-:math:`\lambda`" regularisation of Zhou et al. (2008).  :math:`\bar r` is the mean of
 the training ratings and is not trained.  The gradient, for a user (items alike):
 
 .. math::
@@ -92,9 +92,9 @@ class Ratings:
 
 @dataclass
 class Factors:
-    """The parameters of the model :math:`\\mu + b_u + c_i + p_u^\\top q_i`."""
+    """The parameters of the model :math:`\\bar r + b_u + c_i + p_u^\\top q_i`."""
 
-    mu: float
+    mean: float
     b_user: np.ndarray
     b_item: np.ndarray
     P: np.ndarray
@@ -105,16 +105,16 @@ class Factors:
         return self.P.shape[1]
 
     def predict(self, users, items) -> np.ndarray:
-        r""":math:`\hat r_{ui} = \mu + b_u + c_i + p_u^\top q_i` for each pair."""
+        r""":math:`\hat r_{ui} = \bar r + b_u + c_i + p_u^\top q_i` for each pair."""
         dots = np.einsum("tk,tk->t", self.P[users], self.Q[items])
-        return self.mu + self.b_user[users] + self.b_item[items] + dots
+        return self.mean + self.b_user[users] + self.b_item[items] + dots
 
     def matrix(self) -> np.ndarray:
-        """The whole matrix of predictions, :math:`\\mu + b 1^T + 1 c^T + P Q^T`."""
-        return self.mu + self.b_user[:, None] + self.b_item[None, :] + self.P @ self.Q.T
+        """The whole matrix of predictions, :math:`\\bar r + b 1^T + 1 c^T + P Q^T`."""
+        return self.mean + self.b_user[:, None] + self.b_item[None, :] + self.P @ self.Q.T
 
     def copy(self) -> "Factors":
-        return Factors(self.mu, self.b_user.copy(), self.b_item.copy(), self.P.copy(),
+        return Factors(self.mean, self.b_user.copy(), self.b_item.copy(), self.P.copy(),
                        self.Q.copy())
 
 
@@ -123,11 +123,11 @@ def _check_rank(rank):
 
 
 def low_rank_ratings(n_users=400, n_items=250, rank=3, *, noise=0.5, density=0.1,
-                     mu=3.5, bias_std=(0.4, 0.6), signal_std=1.0, random_state=0):
+                     mean=3.5, bias_std=(0.4, 0.6), signal_std=1.0, random_state=0):
     r"""A ratings matrix from the model itself, with noise and missing entries.
 
     .. math::
-        r_{ui} = \mu + b_u + c_i + p_u^\top q_i + \varepsilon_{ui}, \qquad
+        r_{ui} = \bar r + b_u + c_i + p_u^\top q_i + \varepsilon_{ui}, \qquad
         b_u \sim N(0, s_b^2),\ c_i \sim N(0, s_c^2),\
         p_u, q_i \sim N(0, s^2 I_k),\ \varepsilon_{ui} \sim N(0, \sigma^2),
 
@@ -143,13 +143,13 @@ def low_rank_ratings(n_users=400, n_items=250, rank=3, *, noise=0.5, density=0.1
     rank = check_positive_int(rank, "rank")
     noise = check_number(noise, "noise", low=0.0)
     density = check_number(density, "density", low=0.0, high=1.0, low_open=True)
-    mu = check_number(mu, "mu")
+    mean = check_number(mean, "mean")
     s_b = check_number(bias_std[0], "bias_std[0]", low=0.0)
     s_c = check_number(bias_std[1], "bias_std[1]", low=0.0)
     signal_std = check_number(signal_std, "signal_std", low=0.0)
     rng = np.random.default_rng(random_state)
     s = (signal_std ** 2 / rank) ** 0.25
-    truth = Factors(mu, rng.normal(0.0, s_b, n_users), rng.normal(0.0, s_c, n_items),
+    truth = Factors(mean, rng.normal(0.0, s_b, n_users), rng.normal(0.0, s_c, n_items),
                     rng.normal(0.0, s, (n_users, rank)), rng.normal(0.0, s, (n_items, rank)))
     observed = rng.random((n_users, n_items)) < density
     users, items = np.nonzero(observed)
@@ -168,12 +168,12 @@ def split_ratings(ratings, fractions=(0.8, 0.1, 0.1), *, random_state=0):
     return tuple(ratings.subset(np.sort(part)) for part in np.split(order, cuts))
 
 
-def init_factors(n_users, n_items, rank, mu, *, scale=0.1, random_state=0) -> Factors:
+def init_factors(n_users, n_items, rank, mean, *, scale=0.1, random_state=0) -> Factors:
     """Zero biases and factors drawn from :math:`N(0, \\text{scale}^2)`."""
     rank = _check_rank(rank)
     scale = check_number(scale, "scale", low=0.0)
     rng = np.random.default_rng(random_state)
-    return Factors(float(mu), np.zeros(n_users), np.zeros(n_items),
+    return Factors(float(mean), np.zeros(n_users), np.zeros(n_items),
                    rng.normal(0.0, scale, (n_users, rank)),
                    rng.normal(0.0, scale, (n_items, rank)))
 
@@ -204,7 +204,7 @@ def mf_loss(factors, ratings, lam) -> float:
 
 
 def mf_gradient(factors, ratings, lam) -> Factors:
-    r"""The gradient of :math:`J` as a :class:`Factors` (its ``mu`` is 0: not trained).
+    r"""The gradient of :math:`J` as a :class:`Factors` (its ``mean`` is 0: not trained).
 
     .. math::
         \frac{\partial J}{\partial p_u}
@@ -229,12 +229,12 @@ def mf_gradient(factors, ratings, lam) -> Factors:
 class MFObjective:
     """:math:`J` and its gradient as functions of one flat vector
     :math:`\\theta = (b, c, P, Q)` (C order), for the course's tools such as
-    :func:`~gdcourse.gradcheck.check_gradient`; ``mu`` stays fixed."""
+    :func:`~gdcourse.gradcheck.check_gradient`; ``mean`` stays fixed."""
 
-    def __init__(self, ratings, rank, lam, mu=None):
+    def __init__(self, ratings, rank, lam, mean=None):
         self.ratings, self.rank = ratings, _check_rank(rank)
         self.lam = check_number(lam, "lam", low=0.0)
-        self.mu = float(np.mean(ratings.values)) if mu is None else float(mu)
+        self.mean = float(np.mean(ratings.values)) if mean is None else float(mean)
         n_u, n_i, k = ratings.n_users, ratings.n_items, self.rank
         self._sizes = [n_u, n_i, n_u * k, n_i * k]
 
@@ -244,7 +244,7 @@ class MFObjective:
 
     def unpack(self, theta) -> Factors:
         b, c, P, Q = np.split(np.asarray(theta, dtype=float), np.cumsum(self._sizes)[:-1])
-        return Factors(self.mu, b, c, P.reshape(len(b), self.rank),
+        return Factors(self.mean, b, c, P.reshape(len(b), self.rank),
                        Q.reshape(len(c), self.rank))
 
     @staticmethod
@@ -267,7 +267,7 @@ def sgd_epoch(f, ratings, order, lr, lam):
     + \lVert q_i\rVert^2 + c_i^2)`.  Updates the :class:`Factors` ``f`` in place."""
     for t in order:
         u, i, r = ratings.users[t], ratings.items[t], ratings.values[t]
-        e = r - (f.mu + f.b_user[u] + f.b_item[i] + f.P[u] @ f.Q[i])
+        e = r - (f.mean + f.b_user[u] + f.b_item[i] + f.P[u] @ f.Q[i])
         f.b_user[u] += lr * (e - lam * f.b_user[u])
         f.b_item[i] += lr * (e - lam * f.b_item[i])
         p_u = f.P[u].copy()                  # the old p_u, for the step of q_i
@@ -298,7 +298,7 @@ def _sgd_epoch_fast(f, ratings, order, lr, lam):
         t = order[start:stop]
         u, i, r = ratings.users[t], ratings.items[t], ratings.values[t]
         p_u, q_i = f.P[u], f.Q[i]                  # copies (fancy indexing)
-        e = r - (f.mu + f.b_user[u] + f.b_item[i] + np.einsum("tk,tk->t", p_u, q_i))
+        e = r - (f.mean + f.b_user[u] + f.b_item[i] + np.einsum("tk,tk->t", p_u, q_i))
         f.b_user[u] += lr * (e - lam * f.b_user[u])
         f.b_item[i] += lr * (e - lam * f.b_item[i])
         f.P[u] = p_u + lr * (e[:, None] * q_i - lam * p_u)
@@ -323,7 +323,7 @@ def als_sweep(f, ratings, lam):
     :math:`(b_u, p_u)` minimises :math:`J` with the items fixed (a ridge regression on the
     features :math:`(1, q_i)` of the items it rated, penalty :math:`\lambda n_u`), then
     every item's :math:`(c_i, q_i)` with the users fixed."""
-    u, i, r = ratings.users, ratings.items, ratings.values - f.mu
+    u, i, r = ratings.users, ratings.items, ratings.values - f.mean
     x = _ridge_by_group(u, np.column_stack([np.ones(len(i)), f.Q[i]]),
                         r - f.b_item[i], ratings.n_users, lam)
     f.b_user, f.P = x[:, 0].copy(), x[:, 1:].copy()
@@ -443,6 +443,6 @@ def fit_als(train, rank, *, lam, sweeps, validation=None, patience=None, init_sc
 
 
 def fit_baseline(train, *, lam, sweeps=20, validation=None) -> FitResult:
-    """The bias baseline :math:`\\mu + b_u + c_i`: the model of rank 0, fitted by ALS
+    """The bias baseline :math:`\\bar r + b_u + c_i`: the model of rank 0, fitted by ALS
     (a convex problem: it converges to the one minimum)."""
     return fit_als(train, 0, lam=lam, sweeps=sweeps, validation=validation)

@@ -49,7 +49,7 @@ def test_loss_is_the_mean_of_the_per_rating_losses():
     f = random_factors(ratings, 2, 3)
     total = 0.0
     for u, i, r in zip(ratings.users, ratings.items, ratings.values):
-        e = r - (f.mu + f.b_user[u] + f.b_item[i] + f.P[u] @ f.Q[i])
+        e = r - (f.mean + f.b_user[u] + f.b_item[i] + f.P[u] @ f.Q[i])
         total += 0.5 * e ** 2 + 0.5 * lam * (f.P[u] @ f.P[u] + f.b_user[u] ** 2
                                              + f.Q[i] @ f.Q[i] + f.b_item[i] ** 2)
     assert mf_loss(f, ratings, lam) == pytest.approx(total / len(ratings), rel=1e-13)
@@ -107,7 +107,7 @@ def fully_observed(seed, n_users=8, n_items=6, rank=2):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_unregularised_als_and_sgd_reach_the_truncated_svd(seed):
-    """Fully observed, lam = 0: the best fit mu + b 1^T + 1 c^T + P Q^T of rank k is the
+    """Fully observed, lam = 0: the best fit mean + b 1^T + 1 c^T + P Q^T of rank k is the
     row and column means plus the truncated SVD of the double-centred matrix."""
     ratings, rank = fully_observed(seed), 2
     R = ratings.dense()

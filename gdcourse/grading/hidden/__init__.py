@@ -16,6 +16,7 @@ CHAPTERS = {
     7: "Pitfalls and how to diagnose them",
     8: "What the theory guarantees",
     11: "Image classification with a neural network",
+    12: "A recommender by matrix factorization",
 }
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):
