@@ -320,15 +320,16 @@ def _ridge_by_group(group, Z, y, n_groups, lam):
 
 def als_sweep(f, ratings, lam):
     r"""One sweep of alternating least squares, in place: every user's
-    :math:`(b_u, p_u)` minimises :math:`J` with the items fixed (a ridge regression on the
-    features :math:`(1, q_i)` of the items it rated, penalty :math:`\lambda n_u`), then
-    every item's :math:`(c_i, q_i)` with the users fixed."""
+    :math:`(b_u, p_u)` minimises :math:`J` with the items fixed (a ridge regression
+    on the features :math:`(1, q_i)` of the items it rated, penalty
+    :math:`\lambda n_u`), then every item's :math:`(c_i, q_i)` with the users fixed."""
     u, i, r = ratings.users, ratings.items, ratings.values - f.mean
-    x = _ridge_by_group(u, np.column_stack([np.ones(len(i)), f.Q[i]]),
-                        r - f.b_item[i], ratings.n_users, lam)
+    ones = np.ones((len(r), 1))
+    x = _ridge_by_group(u, np.hstack([ones, f.Q[i]]), r - f.b_item[i],
+                        ratings.n_users, lam)                 # rows (b_u, p_u)
     f.b_user, f.P = x[:, 0].copy(), x[:, 1:].copy()
-    x = _ridge_by_group(i, np.column_stack([np.ones(len(u)), f.P[u]]),
-                        r - f.b_user[u], ratings.n_items, lam)
+    x = _ridge_by_group(i, np.hstack([ones, f.P[u]]), r - f.b_user[u],
+                        ratings.n_items, lam)                 # rows (c_i, q_i)
     f.b_item, f.Q = x[:, 0].copy(), x[:, 1:].copy()
 
 
