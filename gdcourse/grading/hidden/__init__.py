@@ -18,6 +18,7 @@ CHAPTERS = {
     9: "When the step is not fixed",
     10: "Schedules and hyperparameters at scale",
     11: "Image classification with a neural network",
+    12: "A recommender by matrix factorization",
     13: "Word embeddings",
 }
 
