@@ -121,7 +121,7 @@ def _step_with_new_p(p, q, e, lr, lam):
     return p_new, q + lr * (e * p_new - lam * q)
 
 
-def _step_uphill(p, q, e, lr, lam):
+def _factor_step_uphill(p, q, e, lr, lam):
     return p - lr * (e * q - lam * p), q - lr * (e * p - lam * q)
 
 
@@ -157,7 +157,7 @@ register(Exercise(
         Mistake("new p in the step of q", _step_with_new_p,
                 "You used the updated p_new in the step of q. Both steps are one gradient "
                 "step taken from the same point: compute q_new from the old p."),
-        Mistake("uphill", _step_uphill,
+        Mistake("uphill", _factor_step_uphill,
                 "Your step goes uphill. With e = r - r_hat the gradient of e^2/2 with "
                 "respect to p is -e q, so the step adds lr * e * q."),
         Mistake("penalty added", _step_penalty_added,
@@ -180,7 +180,7 @@ def _ridge_case(rng, n, k, lam):
     return Z, Z @ rng.normal(0.0, 1.0, k + 1) + rng.normal(0.0, 0.5, n), lam
 
 
-def _ridge_cases(rng):
+def _ridge_user_cases(rng):
     for n, k in ((12, 2), (40, 3), (6, 4)):
         yield Case(_ridge_case(rng, n, k, float(rng.uniform(0.02, 0.5))),
                    label=f"a user with {n} ratings, rank {k}")
@@ -209,7 +209,7 @@ register(Exercise(
     reference=sol.ridge_user,
     what="the solution for random users with 6 to 40 ratings, a user with a single rating, "
          "a strong penalty and a weak one; the inputs must not be changed.",
-    cases=_ridge_cases,
+    cases=_ridge_user_cases,
     edge_cases=[Case(_ridge_case(np.random.default_rng(4), 1, 2, 0.1),
                      label="a user with a single rating"),
                 Case(_ridge_case(np.random.default_rng(5), 8, 2, 50.0),
