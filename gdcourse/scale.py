@@ -97,9 +97,9 @@ def fit_blocks(estimator, X, y, *, epochs=1, shuffle_blocks=True, random_state=N
     anew for the epoch from ``rng = np.random.default_rng(random_state)`` (in the stored
     order ``0, 1, ...`` when ``shuffle_blocks`` is False), and calls
     ``estimator.partial_fit(X_block, y_block)`` on it: only one block is in memory at a
-    time. A classifier (whose ``partial_fit`` takes ``classes``) gets them at every call:
-    its ``classes_``, or, before its first fit, the labels found in one pass over ``y``.
-    Returns the estimator.
+    time. A classifier (whose ``partial_fit`` takes ``classes``) gets them at every
+    call: its ``classes_``, or, before its first fit, the labels found in one pass over
+    ``y``. Returns the estimator.
 
     ``X`` must be chunked by rows only and ``y`` must have the same row chunks.
     """
@@ -276,9 +276,9 @@ def minibatch_sgd(X, y, lr, steps, batch_size):
 
 
 def data_parallel_sgd(rank, world_size, *, problem, lr, steps, batch_size):
-    """Worker ``rank`` of synchronous data-parallel SGD: its gradient on its own rows, the
-    sum over the workers by ``all_reduce``, divided by ``W``: the gradient of the global
-    batch. Returns the trajectory (every worker holds the same one)."""
+    """Worker ``rank`` of synchronous data-parallel SGD: its gradient on its own rows,
+    the sum over the workers by ``all_reduce``, divided by ``W``: the gradient of the
+    global batch. Returns the trajectory (every worker holds the same one)."""
     import torch
     import torch.distributed as dist
 
@@ -297,9 +297,9 @@ def data_parallel_sgd(rank, world_size, *, problem, lr, steps, batch_size):
 
 def ddp_sgd(rank, world_size, *, problem, lr, steps, batch_size):
     """Worker ``rank`` of the same SGD with ``DistributedDataParallel``: a float64
-    ``nn.Linear`` from zero, loss half the mean squared error of its rows, ``torch.optim.SGD``;
-    ``backward()`` averages the gradients over the workers. Returns the trajectory as
-    ``(bias, weights)`` rows."""
+    ``nn.Linear`` from zero, loss half the mean squared error of its rows,
+    ``torch.optim.SGD``; ``backward()`` averages the gradients over the workers. Returns
+    the trajectory as ``(bias, weights)`` rows."""
     import torch
     from torch.nn.parallel import DistributedDataParallel
 

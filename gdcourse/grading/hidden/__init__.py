@@ -19,6 +19,7 @@ CHAPTERS = {
     10: "Schedules and hyperparameters at scale",
     11: "Image classification with a neural network",
     13: "Word embeddings",
+    14: "Gradient descent beyond one machine",
 }
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):
