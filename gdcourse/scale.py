@@ -441,16 +441,19 @@ def run_workers(jobs, world_size, *, timeout=120.0):
 
 
 def _wait(workers, logs, deadline, timeout):
-    """Wait for every worker; raise if one fails or the deadline passes."""
-    for rank, worker in enumerate(workers):
-        try:
-            code = worker.wait(timeout=max(deadline - time.monotonic(), 0.0))
-        except subprocess.TimeoutExpired:
-            raise TimeoutError(f"the workers did not finish within {timeout} s") from None
-        if code != 0:
-            logs[rank].seek(0)
-            tail = logs[rank].read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"worker {rank} failed (exit code {code}):\n{tail}")
+    """Wait for every worker; raise as soon as one fails, or when the deadline passes."""
+    while True:
+        codes = [worker.poll() for worker in workers]
+        for rank, code in enumerate(codes):
+            if code not in (None, 0):
+                logs[rank].seek(0)
+                tail = logs[rank].read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"worker {rank} failed (exit code {code}):\n{tail}")
+        if all(code == 0 for code in codes):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the workers did not finish within {timeout} s")
+        time.sleep(0.02)
 
 
 def _worker_main(port, rank, world_size, timeout):

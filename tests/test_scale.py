@@ -321,6 +321,12 @@ def test_run_workers_stops_at_its_time_limit():
     assert workers == []
 
 
+@needs_torch
+def test_a_failing_worker_is_reported_with_its_output():
+    with pytest.raises(RuntimeError, match="(?s)worker [01] failed.*TypeError"):
+        scale.run_workers([("hold", dict(seconds="a while"))], 2, timeout=120)
+
+
 def test_run_workers_checks_its_arguments():
     pytest.importorskip("torch")
     with pytest.raises(ValueError, match="unknown job"):
