@@ -87,6 +87,7 @@ bench: $(VENV)/.test-deps
 	$(PY) benchmarks/bench_grading.py
 	$(PY) benchmarks/bench_variance_reduction.py
 	$(PY) benchmarks/bench_proximal.py
+	$(PY) benchmarks/bench_scale.py --cluster
 
 notebooks: $(VENV)/.book-deps
 	$(PY) tools/nbsource.py build

@@ -29,6 +29,8 @@ diagnose      reading a run's history: diverging, oscillating, too slow, NaN, ..
 plotting      figures of the book (colour-blind-safe palette)
 animation     self-contained HTML animations for the static book
 interactive   ipywidgets sliders with a static fallback
+scale         beyond one machine: fit_blocks (out-of-core partial_fit on Dask blocks),
+              data-parallel SGD on torch.distributed workers, local SGD, stale gradients
 grading       check(...), progress() and the hidden tests of every exercise
 """
 

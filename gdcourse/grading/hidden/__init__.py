@@ -20,6 +20,7 @@ CHAPTERS = {
     11: "Image classification with a neural network",
     12: "A recommender by matrix factorization",
     13: "Word embeddings",
+    14: "Gradient descent beyond one machine",
 }
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):
