@@ -15,11 +15,21 @@ Accessibility (the axe-core audit in ``tests/test_browser.py``):
   entries with ``role="doc-biblioentry"``, a role DPUB-ARIA 1.1 deprecates; assistive
   technology then finds no list items in the list (axe: aria-required-children, critical).
   The entries become ``role="listitem"``, which DPUB-ARIA recommends in its place.
+
+Live code (``static/gdcourse-live.js``): when ``tools/pyodide_assets.py`` (run by ``make book``)
+has staged Pyodide, its wheels and a gdcourse wheel in ``.cache/pyodide/site``, every page gets
+the script that adds "Run" buttons to its code cells, and the build copies the staged files to
+``_build/html/pyodide/``.  Without them the book is built as before, with no Run buttons.
+``drop_thebe``: jupyter-book always loads sphinx-thebe, whose "Live Code" launcher needs Binder
+and takes thebe from unpkg.com; its scripts, stylesheet and per-page configuration are removed,
+so that no page refers to a CDN (the Binder and Colab launch buttons stay).
 """
 
+import shutil
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+LIVE_ASSETS = HERE.parent / ".cache" / "pyodide" / "site"      # tools/pyodide_assets.py
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -43,7 +53,31 @@ def list_bibliography_entries(app, pagename, templatename, context, doctree):
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def drop_thebe(app, config):
+    """Disconnect sphinx-thebe's handlers and stylesheet (see the module docstring)."""
+    for listeners in app.events.listeners.values():
+        listeners[:] = [l for l in listeners
+                        if not getattr(l.handler, "__module__", "").startswith("sphinx_thebe")]
+    app.registry.css_files = [(name, attributes) for name, attributes in app.registry.css_files
+                              if "thebe" not in str(name)]
+
+
+def add_live_code(app, config):
+    if (LIVE_ASSETS / "live.json").exists():
+        app.add_js_file("gdcourse-live.js", **{"defer": "defer"})
+
+
+def copy_live_assets(app, exception):
+    if exception is None and app.builder.format == "html" and (LIVE_ASSETS / "live.json").exists():
+        target = Path(app.outdir) / "pyodide"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(LIVE_ASSETS, target)
+
+
 def setup(app):
+    app.connect("config-inited", drop_thebe)
+    app.connect("config-inited", add_live_code)
+    app.connect("build-finished", copy_live_assets)
     app.connect("config-inited", add_templates_and_css)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", list_bibliography_entries)
