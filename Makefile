@@ -76,7 +76,7 @@ test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js $(AXE_JS) browser live-asse
 	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env
 	$(PY) tools/cross_cpu.py
 	$(JB)
-	$(PYTEST) -m browser tests/test_browser.py
+	$(PYTEST) -m browser tests/test_browser.py tests/test_live_code.py
 
 # The stored outputs as other processors compute them (see tools/cross_cpu.py).
 test-cpus: $(VENV)/.test-deps

@@ -406,6 +406,16 @@ def test_chapter_1_set_up_an_exercise_wrong_then_right_a_figure_and_an_endless_l
     run(page, setup)
     assert setup.get_attribute("data-live-state") == "done"
 
+    # The Run bars, the panel and the outputs (a figure, the grader's verdict) pass axe-core.
+    axe = ROOT / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+    if axe.exists():
+        page.add_script_tag(path=str(axe))
+        results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        found = [f"{v['id']} [{v['impact']}] at {' '.join(node['target'])}"
+                 for v in results["violations"] if v["impact"] in ("serious", "critical")
+                 for node in v["nodes"]]
+        assert not found, "\n".join(found)
+
     assert not launchers_only(refused), f"requests to the network: {refused[:5]}"
     assert not errors
     loaded = sorted({u.split("/pyodide/")[1] for u in requests if "/pyodide/" in u})
