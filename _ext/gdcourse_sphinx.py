@@ -1,8 +1,8 @@
 """Small Sphinx fixes for the gdcourse book.
 
-``dedupe_scripts``: sphinx-thebe registers its configuration script once per reading pass,
-and a second ``const THEBE_JS_URL`` declaration is a JavaScript error on every page.  Keep
-each script once.
+``dedupe_scripts``: an extension that registers a script once per reading pass (sphinx-thebe
+did, and a second ``const`` declaration is a JavaScript error on every page) would add it
+twice.  Keep each script once.
 
 Accessibility (the axe-core audit in ``tests/test_browser.py``):
 

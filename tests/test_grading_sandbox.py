@@ -176,20 +176,7 @@ def test_without_threads_a_bare_except_cannot_keep_the_code_running(no_threads, 
 
 
 def test_without_threads_the_check_says_the_same_words(no_threads):
-    def gd_step(w, grad, lr):
-        while True:
-            try:
-                w = w - lr * grad
-            except:  # noqa: E722
-                pass
-
-    start = time.perf_counter()
-    result = check("ch01.gd_step", gd_step)
-    assert time.perf_counter() - start < 2.0 + STOP_GRACE + 1.0
-    assert not result.passed
-    assert result.summary.startswith("Your function did not finish in 2 s on ")
-    assert "`try`/`except` that keeps a loop going" in result.summary
-    assert check("ch01.gd_step", reference("ch01.gd_step")).passed
+    test_check_of_a_hanging_answer_returns_within_the_limit_and_says_why()
 
 
 def test_without_threads_an_answer_that_finishes_leaves_no_tracer_behind(no_threads):

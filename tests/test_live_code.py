@@ -184,16 +184,7 @@ import json, sys, threading, time
 from gdcourse.grading import check, reference
 from gdcourse.grading.sandbox import run_guarded
 
-def nested_handlers_without_calls():
-    i = 0
-    while True:
-        try:
-            try:
-                i += 1
-            except:
-                pass
-        except:
-            pass
+{nested_handlers_without_calls}
 
 def gd_step(w, grad, lr):
     while True:
@@ -218,11 +209,17 @@ json.dumps({"platform": sys.platform, "threads": threads, "timed_out": outcome.t
 
 
 def test_in_pyodide_a_never_ending_answer_gets_the_usual_words(tmp_path):
+    import inspect
+
+    from test_grading_sandbox import nested_handlers_without_calls
+
     if NODE is None or not (SITE / "live.json").exists():
         pytest.skip("Node.js or the staged live-code assets are missing")
     script = tmp_path / "in_pyodide.js"
     script.write_text(IN_PYODIDE)
-    done = subprocess.run([NODE, str(script), f"{SITE}/", HANGING_ANSWERS],
+    answers = HANGING_ANSWERS.replace("{nested_handlers_without_calls}",
+                                      inspect.getsource(nested_handlers_without_calls))
+    done = subprocess.run([NODE, str(script), f"{SITE}/", answers],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
@@ -308,7 +305,7 @@ def cell_with(page, text):
     return page.locator("div.cell").nth(index)
 
 
-def run(page, cell, timeout=SLOW):
+def run_in_page(page, cell, timeout=SLOW):
     cell.locator(".gd-live-run").click()
     page.wait_for_function("el => ['done', 'error'].includes(el.dataset.liveState)",
                            arg=cell.element_handle(), timeout=timeout)
@@ -347,23 +344,23 @@ def test_chapter_1_set_up_an_exercise_wrong_then_right_a_figure_and_an_endless_l
 
     setup = page.locator("div.cell", has=page.locator(".gd-live-run")).first
     assert "import numpy as np" in setup.locator(".cell_input pre").inner_text()
-    run(page, setup)
+    run_in_page(page, setup)
     first_result = time.perf_counter() - opened
     assert setup.get_attribute("data-live-state") == "done", setup.inner_text()
 
     stub = cell_with(page, "def gd_step(w, grad, lr):")
     checker = cell_with(page, 'check("ch01.gd_step", gd_step)')
     set_code(stub, "def gd_step(w, grad, lr):\n    return w + lr * grad")
-    run(page, stub)
-    wrong = run(page, checker)
+    run_in_page(page, stub)
+    wrong = run_in_page(page, checker)
     assert "ch01.gd_step — One gradient-descent step: not passed yet" in wrong
     assert "You moved up the slope" in wrong
     assert panel.locator("li[data-exercise='ch01.gd_step']").get_attribute("data-status") \
         == "failed"
 
     set_code(stub, "def gd_step(w, grad, lr):\n    return w - lr * grad")
-    run(page, stub)
-    right = run(page, checker)
+    run_in_page(page, stub)
+    right = run_in_page(page, checker)
     assert "ch01.gd_step — One gradient-descent step: passed" in right
     assert panel.locator("li[data-exercise='ch01.gd_step']").get_attribute("data-status") \
         == "passed"
@@ -377,7 +374,7 @@ def test_chapter_1_set_up_an_exercise_wrong_then_right_a_figure_and_an_endless_l
     cells = page.locator("div.cell", has=page.locator(".gd-live-run"))
     for k in range(cells.count()):
         cell = cells.nth(k)
-        run(page, cell)
+        run_in_page(page, cell)
         assert cell.get_attribute("data-live-state") == "done", cell.inner_text()[-1500:]
         if cell.locator(".gd-live-output img").count():
             break
@@ -389,8 +386,8 @@ def test_chapter_1_set_up_an_exercise_wrong_then_right_a_figure_and_an_endless_l
     stub = cell_with(page, "def gd_step(w, grad, lr):")
     set_code(stub, "def gd_step(w, grad, lr):\n    while True:\n        try:\n"
                    "            w = w - lr * grad\n        except:\n            pass")
-    run(page, stub)
-    assert "Your function did not finish in 2 s on" in run(page, cell_with(
+    run_in_page(page, stub)
+    assert "Your function did not finish in 2 s on" in run_in_page(page, cell_with(
         page, 'check("ch01.gd_step", gd_step)'))
 
     # A cell that never ends: the page answers, Stop ends Python, the next Run starts it again.
@@ -403,7 +400,7 @@ def test_chapter_1_set_up_an_exercise_wrong_then_right_a_figure_and_an_endless_l
     stub.locator(".gd-live-stop").click()
     assert "Stopped." in stub.locator(".gd-live-status").inner_text()
     setup = page.locator("div.cell", has=page.locator(".gd-live-run")).first
-    run(page, setup)
+    run_in_page(page, setup)
     assert setup.get_attribute("data-live-state") == "done"
 
     # The Run bars, the panel and the outputs (a figure, the grader's verdict) pass axe-core.
@@ -444,11 +441,11 @@ def test_one_exercise_of_every_chapter_passes_in_the_page(live_page, path):
     else:
         pytest.fail(f"no function exercise on {path.name}")
     setup = page.locator("div.cell", has=page.locator(".gd-live-run")).first
-    run(page, setup)
+    run_in_page(page, setup)
     assert setup.get_attribute("data-live-state") == "done", setup.inner_text()[-1500:]
     set_code(stub, inspect.getsource(reference(ex_id)))
-    run(page, stub)
-    verdict = run(page, cell_with(page, f'check("{ex_id}"'))
+    run_in_page(page, stub)
+    verdict = run_in_page(page, cell_with(page, f'check("{ex_id}"'))
     assert f"{ex_id} — {get(ex_id).title}: passed" in verdict, verdict
     item = page.locator(f".gd-live-panel li[data-exercise='{ex_id}']")
     assert item.get_attribute("data-status") == "passed"
