@@ -229,6 +229,48 @@ def test_in_pyodide_a_never_ending_answer_gets_the_usual_words(tmp_path):
     assert found["reference"] is True
 
 
+EVERY_CELL = r"""
+const [site, path] = process.argv.slice(2);
+const fs = require("fs");
+const { loadPyodide } = require(site + "pyodide.js");
+(async () => {
+  const live = JSON.parse(fs.readFileSync(site + "live.json"));
+  const py = await loadPyodide({ indexURL: site, env: { HOME: "/home/pyodide",
+    MPLBACKEND: "module://gdcourse.browser", GDCOURSE_STATIC: "1" } });
+  await py.loadPackage([...live.packages, site + live.gdcourse_wheel],
+                       { messageCallback: () => {} });
+  const runCell = py.pyimport("gdcourse.browser").run_cell;
+  const namespace = py.globals.get("dict")();
+  const failed = [];
+  JSON.parse(fs.readFileSync(path)).cells.forEach((cell, index) => {
+    if (cell.cell_type !== "code") return;
+    let error = "";
+    const code = [].concat(cell.source).join("");
+    if (!runCell(code, namespace, (kind, data) => { if (kind === "error") error += data; }))
+      failed.push({ index, error });
+  });
+  console.log(JSON.stringify(failed));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")),
+                         ids=lambda p: p.name)
+def test_every_cell_of_every_chapter_runs_in_pyodide(tmp_path, notebook):
+    """Slow (about a minute per chapter): every code cell, the hidden ones included, in order
+    in one namespace, as the page runs them.  ``pytest -m slow tests/test_live_code.py``."""
+    if NODE is None or not (SITE / "live.json").exists():
+        pytest.skip("Node.js or the staged live-code assets are missing")
+    script = tmp_path / "every_cell.js"
+    script.write_text(EVERY_CELL)
+    done = subprocess.run([NODE, str(script), f"{SITE}/", str(notebook)], capture_output=True,
+                          text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-2000:]
+    failed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not failed, "\n\n".join(f"cell {f['index']}:\n{f['error']}" for f in failed)
+
+
 # ---------------------------------------------------------------- the built book in Chromium
 HTML = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

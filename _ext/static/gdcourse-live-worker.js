@@ -35,6 +35,8 @@ async function start(progress) {
     pyodide.FS.mkdirTree("/home/pyodide/.gdcourse");
     pyodide.FS.writeFile(PROGRESS, progress);
   }
+  // matplotlib builds its font cache on first import: here, not in the reader's first cell.
+  pyodide.runPython("import matplotlib.pyplot");
   runCell = pyodide.pyimport("gdcourse.browser").run_cell;
   namespace = pyodide.globals.get("dict")();
   postMessage({type: "ready", seconds: (performance.now() - started) / 1000});
