@@ -20,7 +20,7 @@ MATHJAX_PARTS   := tex-chtml.js input output ui a11y sre adaptors
 AXE_VERSION := 4.14.1
 AXE_JS      := .cache/axe-core/node_modules/axe-core/axe.min.js
 
-.PHONY: book test test-binder test-cpus lab clean bench notebooks check-sources browser help
+.PHONY: book test test-binder test-cpus lab clean bench notebooks check-sources browser help live-assets
 
 help:
 	@echo "make book         build the HTML book into _build/html"
@@ -62,14 +62,21 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; fi; }
 
-book: $(VENV)/.book-deps $(MATHJAX_DIR)/tex-chtml.js
+# Live code: Pyodide (npm) and its numpy/scipy/scikit-learn/matplotlib wheels, every one checked
+# against the official pyodide-lock.json, and a gdcourse wheel, staged in .cache/pyodide/site
+# (see tools/pyodide_assets.py).  If they cannot be downloaded the book is built without Run
+# buttons and this says so in one line; a file that fails its check stops the build.
+live-assets: | $(PY)
+	$(PY) tools/pyodide_assets.py
+
+book: $(VENV)/.book-deps $(MATHJAX_DIR)/tex-chtml.js live-assets
 	$(JB)
 
-test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js $(AXE_JS) browser
+test: $(VENV)/.test-deps $(MATHJAX_DIR)/tex-chtml.js $(AXE_JS) browser live-assets
 	$(PYTEST) -m "not slow and not browser" --nbval --nbval-current-env
 	$(PY) tools/cross_cpu.py
 	$(JB)
-	$(PYTEST) -m browser tests/test_browser.py
+	$(PYTEST) -m browser tests/test_browser.py tests/test_live_code.py
 
 # The stored outputs as other processors compute them (see tools/cross_cpu.py).
 test-cpus: $(VENV)/.test-deps

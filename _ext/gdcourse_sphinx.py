@@ -1,8 +1,8 @@
 """Small Sphinx fixes for the gdcourse book.
 
-``dedupe_scripts``: sphinx-thebe registers its configuration script once per reading pass,
-and a second ``const THEBE_JS_URL`` declaration is a JavaScript error on every page.  Keep
-each script once.
+``dedupe_scripts``: an extension that registers a script once per reading pass (sphinx-thebe
+did, and a second ``const`` declaration is a JavaScript error on every page) would add it
+twice.  Keep each script once.
 
 Accessibility (the axe-core audit in ``tests/test_browser.py``):
 
@@ -23,13 +23,23 @@ is made a dependency of its chapter (``note_quiz_file``: an edit makes Sphinx wr
 again), and each quiz in a page is rendered again from its file as it is now
 (``gdcourse.quiz``; the same HTML that executing the cell gives, which
 ``tests/test_quizzes.py`` checks in the notebooks).
+
+Live code (``static/gdcourse-live.js``): when ``tools/pyodide_assets.py`` (run by ``make book``)
+has staged Pyodide, its wheels and a gdcourse wheel in ``.cache/pyodide/site``, every page gets
+the script that adds "Run" buttons to its code cells, and the build copies the staged files to
+``_build/html/pyodide/``.  Without them the book is built as before, with no Run buttons.
+``drop_thebe``: jupyter-book always loads sphinx-thebe, whose "Live Code" launcher needs Binder
+and takes thebe from unpkg.com; its scripts, stylesheet and per-page configuration are removed,
+so that no page refers to a CDN (the Binder and Colab launch buttons stay).
 """
 
 import re
+import shutil
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 QUIZ = re.compile(r'<div class="gdq [^"]*" data-quiz="([^"]+)".*?</script></div>', re.S)
+LIVE_ASSETS = HERE.parent / ".cache" / "pyodide" / "site"      # tools/pyodide_assets.py
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -70,7 +80,31 @@ def current_quizzes(app, pagename, templatename, context, doctree):
         context["body"])
 
 
+def drop_thebe(app, config):
+    """Disconnect sphinx-thebe's handlers and stylesheet (see the module docstring)."""
+    for listeners in app.events.listeners.values():
+        listeners[:] = [l for l in listeners
+                        if not getattr(l.handler, "__module__", "").startswith("sphinx_thebe")]
+    app.registry.css_files = [(name, attributes) for name, attributes in app.registry.css_files
+                              if "thebe" not in str(name)]
+
+
+def add_live_code(app, config):
+    if (LIVE_ASSETS / "live.json").exists():
+        app.add_js_file("gdcourse-live.js", **{"defer": "defer"})
+
+
+def copy_live_assets(app, exception):
+    if exception is None and app.builder.format == "html" and (LIVE_ASSETS / "live.json").exists():
+        target = Path(app.outdir) / "pyodide"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(LIVE_ASSETS, target)
+
+
 def setup(app):
+    app.connect("config-inited", drop_thebe)
+    app.connect("config-inited", add_live_code)
+    app.connect("build-finished", copy_live_assets)
     app.connect("config-inited", add_templates_and_css)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("html-page-context", list_bibliography_entries)

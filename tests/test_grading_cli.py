@@ -112,3 +112,36 @@ def test_the_results_reach_the_learners_progress_file(graded):
     assert records["ch01.quadratic_grad"]["status"] == "passed"
     assert records["ch01.gd_step"]["status"] == "failed" and records["ch01.gd_step"]["hint"]
     assert "ch01.mse_loss" not in records
+
+
+def test_without_the_notebook_extra_the_command_says_what_to_install(monkeypatch, capsys):
+    from gdcourse.grading import __main__ as cli
+
+    monkeypatch.setattr(cli, "NOTEBOOK_NEEDS", ("nbformat", "no_such_kernel_package"))
+    status = cli.main([str(ROOT / "book" / "01_basics.ipynb")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.strip() == ("Grading a notebook needs no_such_kernel_package, which are not "
+                           'installed: pip install "gdcourse[notebook]"')
+
+
+def test_gdcourse_imports_without_the_notebook_extra():
+    """Pyodide has no kernel, nbformat or nbclient: nothing of gdcourse imports them."""
+    blocked = ["nbformat", "nbclient", "ipykernel", "IPython", "jupyter_client", "zmq", "tqdm"]
+    script = ("import sys, pkgutil, importlib\n"
+              f"for name in {blocked!r}:\n"
+              "    sys.modules[name] = None\n"
+              "import gdcourse\n"
+              "for info in pkgutil.walk_packages(gdcourse.__path__, 'gdcourse.'):\n"
+              "    importlib.import_module(info.name)\n"
+              "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert done.stdout.strip() == "ok", done.stderr[-800:]
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needs = {dep.split(">")[0].split("=")[0] for dep in project["dependencies"]}
+    assert not needs & {"nbformat", "nbclient", "ipykernel", "ipython"}
+    extra = {dep.split(">")[0] for dep in project["optional-dependencies"]["notebook"]}
+    assert extra == {"nbformat", "nbclient", "ipykernel", "ipython"}

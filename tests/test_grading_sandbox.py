@@ -6,6 +6,7 @@ the short grace it spends stopping the code), say so in words, stop the learner'
 keep working.  (The command line is tested with a hanging answer in test_grading_cli.py.)
 """
 
+import sys
 import threading
 import time
 
@@ -146,3 +147,83 @@ def test_interrupting_the_check_stops_the_learners_code_too():
     with pytest.raises(KeyboardInterrupt):
         run_guarded(bare_except_loop, seconds=5.0)
     assert threads_back_to(before - 1)    # the timer has ended, and so has the worker
+
+
+# ---------------------------------------------------------------- without threads (Pyodide)
+# Pyodide in a web page cannot start a thread: ``Thread.start`` raises RuntimeError.  The
+# answer then runs in the grader's own thread, a tracer watching the clock.  Here CPython is
+# made to refuse threads the same way; tests/test_live_code.py runs the same answers in Pyodide.
+
+
+@pytest.fixture
+def no_threads(monkeypatch):
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+
+
+@pytest.mark.parametrize("hang", HANGS, ids=lambda f: f.__name__)
+def test_without_threads_a_bare_except_cannot_keep_the_code_running(no_threads, hang):
+    before = threading.active_count()
+    start = time.perf_counter()
+    outcome = run_guarded(hang, seconds=LIMIT)
+    elapsed = time.perf_counter() - start
+    assert outcome.timed_out and not outcome.still_running
+    assert outcome.value is None
+    assert LIMIT <= elapsed < LIMIT + STOP_GRACE
+    assert threading.active_count() == before, "no thread was started"
+
+
+def test_without_threads_the_check_says_the_same_words(no_threads):
+    test_check_of_a_hanging_answer_returns_within_the_limit_and_says_why()
+
+
+def test_without_threads_an_answer_that_finishes_leaves_no_tracer_behind(no_threads):
+    def tracer(frame, event, arg):
+        return None
+
+    sys.settrace(tracer)
+    try:
+        outcome = run_guarded(lambda x: np.sum(x ** 2), (np.arange(4.0),), seconds=LIMIT)
+        assert sys.gettrace() is tracer, "the caller's own tracer is put back"
+    finally:
+        sys.settrace(None)
+    assert outcome.ok and outcome.value == 14.0 and not outcome.timed_out
+    assert sys.getprofile() is None
+
+
+def test_without_threads_compiled_code_that_overruns_is_reported_when_it_returns(no_threads):
+    start = time.perf_counter()
+    outcome = run_guarded(time.sleep, (3 * LIMIT,), seconds=LIMIT)
+    assert time.perf_counter() - start >= 3 * LIMIT
+    assert outcome.timed_out and not outcome.still_running
+
+
+def test_without_threads_errors_keep_their_traceback(no_threads):
+    def answer(x):
+        return x / 0
+
+    outcome = run_guarded(answer, (1,), seconds=LIMIT)
+    assert isinstance(outcome.error, ZeroDivisionError) and not outcome.timed_out
+    assert "return x / 0" in outcome.learner_traceback
+
+
+def test_after_a_check_traced_code_still_runs(tmp_path):
+    """A debugger or coverage traces code; after a check (thread mode) it must still finish.
+    (Cancelling an exception on its way with PyThreadState_SetAsyncExc(id, NULL) left CPython
+    3.11 flagged for good, and every traced function then ran forever.)"""
+    import os
+    import subprocess
+
+    script = ("import sys\n"
+              "from gdcourse.grading import check, reference\n"
+              "check('ch01.gd_step', reference('ch01.gd_step'))\n"
+              "sys.settrace(lambda frame, event, arg: None)\n"
+              "def traced():\n"
+              "    return sum(i for i in range(1000))\n"
+              "print(traced())\n")
+    env = {**os.environ, "GDCOURSE_PROGRESS_FILE": str(tmp_path / "p.json")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.stdout.strip() == "499500", done.stderr[-500:]

@@ -7,6 +7,7 @@
   const SCROLLABLE = ["pre", ".nboutput > .output_area", ".cell_output > .output",
                       ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container"].join(", ");
   const updateTabStops = root => root.querySelectorAll(SCROLLABLE).forEach(el => {
+    if (el.isContentEditable) return;               // live code: always reachable
     el.tabIndex = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight ? 0 : -1;
   });
   document.addEventListener("click", event => {             // sphinx-togglebutton dropdowns

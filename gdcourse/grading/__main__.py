@@ -9,6 +9,10 @@ that does not finish within the timeout, or that stops the kernel, is skipped: t
 runs again in a fresh kernel without it.  For every exercise not passed it prints what is wrong
 and the hint.  Exit status 0 only if every exercise of every notebook passed.  The results are
 also added to your progress file.
+
+Running notebooks needs ``nbformat``, ``nbclient`` and a Jupyter kernel, which the rest of
+gdcourse does not (it runs in Pyodide, where they cannot be installed): they are the extra
+``pip install "gdcourse[notebook]"``, and the command says so when they are missing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .hidden import CHAPTERS
 
 CHECK_CALL = re.compile(r"""check\(\s*["']([^"']+)["']""")
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_")
+NOTEBOOK_NEEDS = ("nbformat", "nbclient", "ipykernel")
 SYMBOLS = {"passed": "✓ passed", "failed": "✗ failed", "not_attempted": "○ not attempted"}
 
 
@@ -181,6 +186,17 @@ def grade_notebook(path: Path, timeout: int = 600) -> tuple[str, bool]:
     return text + (f"\n  {warning}" if warning else ""), all_passed
 
 
+def missing_notebook_needs() -> str | None:
+    """A sentence naming what grading a notebook needs and is not installed, else None."""
+    import importlib.util
+
+    missing = [name for name in NOTEBOOK_NEEDS if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (f"Grading a notebook needs {', '.join(missing)}, which are not installed: "
+            f'pip install "gdcourse[notebook]"')
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gdcourse.grading",
                                      description=__doc__.split("\n\n")[0])
@@ -189,6 +205,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.timeout <= 0:
         parser.error("--timeout must be a positive number of seconds")
+    missing = missing_notebook_needs()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     all_passed = True
     for path in args.notebooks:
         if not path.exists():

@@ -17,6 +17,13 @@ caught it; a profile hook switches the tracer back on whenever a raise has switc
 ``STOP_GRACE`` seconds.  Only one long call into compiled code (a huge matrix product,
 ``time.sleep``) cannot be interrupted from inside the process: the caller then stops waiting
 and reports that the code is still running in the background.
+
+**Where there are no threads** (Pyodide in a web browser cannot start one), the code runs in
+the caller's own thread instead, with the same tracer and profile hook installed from the
+start: they read the clock, and at the limit the code is stopped in the same way, the
+exception sent to the current thread.  The learner's code then runs under the tracer (slower,
+and a frame inspecting ``sys._getframe`` can reach the grader's), and a long call into compiled
+code ends before the report is made.  The book's page runs Python in a Web Worker it can stop.
 """
 
 from __future__ import annotations
@@ -61,19 +68,62 @@ def _set_async_exc(thread_id: int, exc_type) -> None:
         set_async(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type) if exc_type else None)
 
 
+class _Drained(BaseException):
+    """Sent to a worker thread in place of a TimeLimitExceeded still on its way, and caught."""
+
+
+def _drain_async_exc() -> None:
+    """Replace an exception still on its way to this thread with one caught here at once.
+
+    Not a cancel (``PyThreadState_SetAsyncExc(id, NULL)``): on CPython 3.11 a cancel leaves the
+    interpreter's "asynchronous exception pending" flag set, and from then on traced code in any
+    thread (a debugger, coverage) never finishes.  An exception that arrives clears the flag."""
+    try:
+        _set_async_exc(threading.get_ident(), _Drained)
+        for _ in range(1000):        # it arrives at the next check of the eval loop
+            pass
+    except _Drained:
+        pass
+
+
 def _tracer(frame, event, arg):
-    """The trace function of a worker whose time is up: raise on every line of learner code."""
+    """The trace function of a worker whose time is up (``sys.settrace``): every frame of
+    learner code that starts gets a :class:`_FrameTracer`."""
     if frame.f_globals is _SANDBOX_GLOBALS:
         return None
-    call = _worker.call
-    if call.stopping and not call.done and event in ("call", "line"):
-        raise TimeLimitExceeded
-    return _tracer
+    return _FrameTracer(_worker.call, frame)(frame, event, arg)
+
+
+class _FrameTracer:
+    """The trace function of one learner frame: raise on every line once the time is up.
+
+    CPython drops a trace function that raises (it clears ``sys.settrace`` and the frame's
+    ``f_trace``); dropped, this one switches tracing back on at once, so that the lines of an
+    ``except:`` block that caught TimeLimitExceeded raise it again.  Without threads it runs
+    from the start and first checks the clock (see ``_run_here``)."""
+
+    __slots__ = ("call", "frame")
+
+    def __init__(self, call, frame):
+        self.call, self.frame = call, frame      # a cycle with the frame, until CPython drops it
+
+    def __call__(self, frame, event, arg):
+        call = self.call
+        call.check_clock()
+        if call.stopping and not call.done and event in ("call", "line"):
+            raise TimeLimitExceeded
+        return self
+
+    def __del__(self):
+        call = self.call
+        if call is getattr(_worker, "call", None) and call.stopping and not call.done:
+            call.arm(self.frame)
 
 
 def _profiler(frame, event, arg):
     """The profile hook of a worker whose time is up: switch the tracer back on after a raise."""
     call = _worker.call
+    call.check_clock()
     if call.stopping and not call.done and sys.gettrace() is not _tracer:
         call.arm(frame)
 
@@ -87,6 +137,8 @@ class _Call:
         self.stopping = False        # the time is up: stop the learner's code
         self.done = False            # the learner's code has ended: send nothing more
         self.thread_id = None
+        self.in_worker = True        # False: no threads, it runs in the caller's (_run_here)
+        self.deadline = None         # without threads: time.monotonic() at the limit
         self.ended = threading.Event()   # set when the learner's code has ended
         self._lock = threading.Lock()
 
@@ -107,7 +159,8 @@ class _Call:
     def _settle(self) -> None:
         with self._lock:
             self.done = True
-            _set_async_exc(threading.get_ident(), None)     # cancel one still on its way
+            if self.in_worker:
+                _drain_async_exc()       # one still on its way never arrives
         sys.settrace(None)
         sys.setprofile(None)
         self.ended.set()
@@ -115,10 +168,16 @@ class _Call:
     def arm(self, frame) -> None:
         """Trace the learner's frames from ``frame`` up, and every frame it starts from now on."""
         while frame is not None and frame.f_globals is not _SANDBOX_GLOBALS:
-            frame.f_trace = _tracer
+            if not isinstance(frame.f_trace, _FrameTracer):     # (replacing one re-arms)
+                frame.f_trace = _FrameTracer(self, frame)
             frame = frame.f_back
         sys.settrace(_tracer)
         sys.setprofile(_profiler)
+
+    def check_clock(self) -> None:
+        """Without threads, the tracer and profile hook stop the code once the limit has passed."""
+        if self.deadline is not None and not self.stopping and time.monotonic() > self.deadline:
+            self.stopping = True         # the frame tracers raise from now on
 
     def stop(self) -> None:
         """Called by the waiting thread: raise TimeLimitExceeded in the worker (again)."""
@@ -143,7 +202,10 @@ def _wait_for(call: _Call, seconds: float | None) -> bool:
     thread that is still running as stopped, bpo-45274.)
     """
     worker = threading.Thread(target=call.run, name="gdcourse-answer", daemon=True)
-    worker.start()
+    try:
+        worker.start()
+    except RuntimeError:             # "can't start new thread": Pyodide, for one
+        return _run_here(call, seconds)
     call.thread_id = worker.ident
     try:
         call.ended.wait(seconds)
@@ -152,6 +214,24 @@ def _wait_for(call: _Call, seconds: float | None) -> bool:
         raise
     _stop(call)
     return call.ended.is_set()
+
+
+def _run_here(call: _Call, seconds: float | None) -> bool:
+    """Run ``call`` in this thread, its tracer watching the clock; True (it has ended)."""
+    saved = getattr(_worker, "call", None), sys.gettrace(), sys.getprofile()
+    call.in_worker, call.thread_id = False, threading.get_ident()
+    call.deadline = None if seconds is None else time.monotonic() + seconds
+    _worker.call = call
+    try:
+        if call.deadline is not None:
+            sys.settrace(_tracer)
+            sys.setprofile(_profiler)
+        call.run()
+    finally:
+        _worker.call = saved[0]
+        sys.settrace(saved[1])
+        sys.setprofile(saved[2])
+    return True
 
 
 class BoundedWriter(io.TextIOBase):

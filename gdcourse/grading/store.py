@@ -4,8 +4,9 @@ Location: ``$GDCOURSE_PROGRESS_FILE`` if set, else ``~/.gdcourse/progress.json``
 
 * **Several writers.**  Every change is a read-modify-write done while holding an exclusive
   lock on a companion file, ``progress.json.lock`` (``fcntl.flock`` on Linux and macOS,
-  ``msvcrt.locking`` on Windows).  Two notebooks checking at the same moment, or a notebook and
-  the command line, therefore never lose each other's attempts.  The operating system releases
+  ``msvcrt.locking`` on Windows; none in Pyodide, where a web page is one process).  Two
+  notebooks checking at the same moment, or a notebook and the command line, therefore never
+  lose each other's attempts.  The operating system releases
   the lock of a process that dies.
 * **Crashes.**  Every write goes to a temporary file in the same folder which then replaces the
   old one (``os.replace`` is atomic), so a kernel killed mid-write loses nothing already
@@ -41,9 +42,14 @@ if os.name == "nt":                                   # pragma: no cover - Windo
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 else:
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:          # Pyodide in a web page: one process, nobody to lock out
+        fcntl = None
 
     def _try_lock(handle) -> bool:
+        if fcntl is None:
+            return True
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
@@ -51,7 +57,8 @@ else:
             return False
 
     def _unlock(handle) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def progress_path() -> Path:
