@@ -142,7 +142,7 @@ register(Exercise(
 
 
 # ------------------------------------------------------------------------------ average_every
-def _average_cases(rng):
+def _average_every_cases(rng):
     for W, p in ((2, 3), (4, 6), (8, 2)):
         period = int(rng.integers(2, 10))
         thetas = rng.standard_normal((W, p))
@@ -185,7 +185,7 @@ register(Exercise(
     what="the workers' parameters at averaging steps and between them, for 2 to 8 "
          "workers, a period of 1, the first step and a single worker; the input must not "
          "be changed.",
-    cases=_average_cases,
+    cases=_average_every_cases,
     edge_cases=[Case((_SPREAD, 1, 1), label="a period of 1: every step"),
                 Case((_SPREAD, 1, 5), label="the first step of a period of 5"),
                 Case((_SPREAD, 10, 5), label="step 10 of a period of 5"),
