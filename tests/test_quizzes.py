@@ -47,6 +47,9 @@ def test_quiz_file_is_valid(path):
             assert any(not a["correct"] for a in q["answers"]), \
                 "a numeric question anticipates at least one mistake"
             assert q["otherwise"].strip()
+    places = {[a["correct"] for a in q["answers"]].index(True)
+              for q in questions if q["type"] == "choice"}
+    assert len(places) > 1, "the right choice is not always in the same place"
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
